@@ -1,0 +1,234 @@
+"""Applies fix edits as libcst node replacements.
+
+Edits name their targets by source span (from the ast pass); libcst's
+PositionProvider gives the same spans for the same nodes (both exclude
+parentheses), so each edit finds its node, and everything else of the
+file, comments and formatting included, is kept as it was.  libcst is
+imported here only, so ``check`` never pays for it.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from bnlint.diagnostics import AddImport, RemoveStatement, Replace, SetArg, SetKey
+
+
+class FixError(Exception):
+    """A fix could not be applied, or produced code that does not parse."""
+
+
+def _key(pos) -> tuple:
+    return ((pos.start.line, pos.start.column), (pos.end.line, pos.end.column))
+
+
+def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[arg])
+    last = args[-1]
+    # The new last argument inherits the old last one's trailing comma (and
+    # its line break, in one-argument-per-line calls); the old last one
+    # gets a separator like the ones before it.
+    if len(args) > 1 and isinstance(args[-2].comma, cst.Comma):
+        sep = args[-2].comma
+    else:
+        sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    trailing = last.comma
+    if isinstance(trailing, cst.Comma) and isinstance(
+        trailing.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        sep = trailing
+    args[-1] = last.with_changes(comma=sep)
+    args.append(arg.with_changes(comma=trailing))
+    return call.with_changes(args=args)
+
+
+def _set_arg(call: cst.Call, edit: SetArg) -> cst.Call:
+    value = cst.parse_expression(edit.code)
+    args = list(call.args)
+    for i, a in enumerate(args):
+        if a.keyword is not None and a.keyword.value == edit.name:
+            args[i] = a.with_changes(value=value)
+            return call.with_changes(args=args)
+    if edit.index is not None:
+        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        if edit.index < len(positional):
+            i = positional[edit.index]
+            args[i] = args[i].with_changes(value=value)
+            return call.with_changes(args=args)
+    new = cst.Arg(
+        keyword=cst.Name(edit.name),
+        value=value,
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""),
+            whitespace_after=cst.SimpleWhitespace(""),
+        ),
+    )
+    return _append_arg(call, new)
+
+
+def _set_key(node: cst.BaseExpression, edit: SetKey) -> cst.BaseExpression:
+    value = cst.parse_expression(edit.code)
+    if isinstance(node, cst.Call):
+        return _set_arg(node, SetArg((0, 0), edit.key, edit.code))
+    if not isinstance(node, cst.Dict):
+        raise FixError("expected a dict literal")
+    elements = list(node.elements)
+    for i, el in enumerate(elements):
+        if (
+            isinstance(el, cst.DictElement)
+            and isinstance(el.key, cst.SimpleString)
+            and el.key.evaluated_value == edit.key
+        ):
+            elements[i] = el.with_changes(value=value)
+            return node.with_changes(elements=elements)
+    quote = "'"
+    for el in elements:
+        if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+            quote = el.key.quote
+            break
+    new = cst.DictElement(key=cst.SimpleString(f"{quote}{edit.key}{quote}"), value=value)
+    if not elements:
+        return node.with_changes(elements=[new])
+    last = elements[-1]
+    if len(elements) > 1 and isinstance(elements[-2].comma, cst.Comma):
+        sep = elements[-2].comma
+    else:
+        sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    trailing = last.comma
+    if isinstance(trailing, cst.Comma) and isinstance(
+        trailing.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        sep = trailing
+    elements[-1] = last.with_changes(comma=sep)
+    elements.append(new.with_changes(comma=trailing))
+    return node.with_changes(elements=elements)
+
+
+class _Applier(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, edits):
+        super().__init__()
+        self.by_span: dict[tuple, list] = {}
+        self.removals = set()
+        self.imports: list[AddImport] = []
+        self.applied = 0
+        self.removed_ids: set[int] = set()
+        for e in edits:
+            if isinstance(e, AddImport):
+                self.imports.append(e)
+            elif isinstance(e, RemoveStatement):
+                self.removals.add(e.span)
+            else:
+                self.by_span.setdefault(e.span, []).append(e)
+
+    def on_leave(self, original_node, updated_node):
+        updated_node = super().on_leave(original_node, updated_node)
+        if not self.by_span or not isinstance(updated_node, cst.BaseExpression):
+            return updated_node
+        pos = self.get_metadata(PositionProvider, original_node, None)
+        if pos is None:
+            return updated_node
+        edits = self.by_span.pop(_key(pos), None)
+        if not edits:
+            return updated_node
+        node = updated_node
+        for e in edits:
+            if isinstance(e, Replace):
+                new = cst.parse_expression(e.code)
+                node = new.with_changes(lpar=node.lpar, rpar=node.rpar) if node.lpar else new
+            elif isinstance(e, SetArg):
+                if not isinstance(node, cst.Call):
+                    raise FixError("expected a call")
+                node = _set_arg(node, e)
+            elif isinstance(e, SetKey):
+                node = _set_key(node, e)
+            self.applied += 1
+        return node
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        if not self.removals or len(original_node.body) != 1:
+            return updated_node
+        pos = self.get_metadata(PositionProvider, original_node.body[0], None)
+        if pos is not None and _key(pos) in self.removals:
+            self.removals.discard(_key(pos))
+            self.removed_ids.add(id(updated_node))
+            self.applied += 1
+        return updated_node
+
+    def _drop_removed(self, body):
+        out, carry = [], []
+        for stmt in body:
+            if id(stmt) in self.removed_ids:
+                carry.extend(stmt.leading_lines)
+                continue
+            if carry:
+                stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+                carry = []
+            out.append(stmt)
+        if not out:
+            out.append(cst.SimpleStatementLine(body=[cst.Pass()]))
+        return out
+
+    def leave_IndentedBlock(self, original_node, updated_node):
+        if self.removed_ids:
+            return updated_node.with_changes(body=self._drop_removed(updated_node.body))
+        return updated_node
+
+    def leave_Module(self, original_node, updated_node):
+        if self.removed_ids:
+            updated_node = updated_node.with_changes(body=self._drop_removed(updated_node.body))
+        for imp in self.imports:
+            updated_node = _add_import(updated_node, imp)
+            self.applied += 1
+        return updated_node
+
+
+def _add_import(module: cst.Module, imp: AddImport) -> cst.Module:
+    body = list(module.body)
+    last_import = -1
+    for i, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                last_import = i
+            if (
+                isinstance(small, cst.ImportFrom)
+                and small.module is not None
+                and not small.relative
+                and cst.Module([]).code_for_node(small.module) == imp.module
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                names = list(small.names)
+                if any(cst.Module([]).code_for_node(n.name) == imp.name for n in names):
+                    return module
+                last = names[-1]
+                names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                names.append(cst.ImportAlias(name=cst.Name(imp.name), comma=last.comma))
+                new_small = small.with_changes(names=names)
+                body[i] = stmt.with_changes(
+                    body=[new_small if s is small else s for s in stmt.body]
+                )
+                return module.with_changes(body=body)
+    new = cst.parse_statement(f"from {imp.module} import {imp.name}\n")
+    body.insert(last_import + 1, new)
+    return module.with_changes(body=body)
+
+
+def apply_edits(data: bytes, edits) -> bytes:
+    """Apply edits to a file's bytes; the result keeps its encoding."""
+    module = cst.parse_module(data)
+    applier = _Applier(edits)
+    new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
+    out = new_module.bytes
+    try:
+        ast.parse(out)
+    except (SyntaxError, ValueError) as exc:  # never write code that does not parse
+        raise FixError(f"fix produced code that does not parse: {exc}") from exc
+    return out

@@ -1,0 +1,43 @@
+"""What every rule is: a code, a name, a one-line summary, a default, and a
+``check`` that turns layout-graph sites into diagnostics."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from bnlint.diagnostics import Diagnostic, Fix
+from bnlint.names import Imports
+from bnlint.sites import Sites
+from bnlint.source import SourceFile
+
+
+@dataclass
+class RuleContext:
+    source: SourceFile
+    tree: ast.Module
+    imports: Imports
+    sites: Sites
+
+    def diagnostic(self, code: str, node: ast.AST, message: str, fix: Fix | None = None) -> Diagnostic:
+        return Diagnostic(code, message, self.source.path, self.source.span(node), fix)
+
+    def quote(self, *nodes) -> str:
+        """The quote character the file already uses near these nodes."""
+        for node in nodes:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = self.source.segment(node)
+                if text[:1] in "'\"":
+                    return text[0]
+        return "'"
+
+
+class Rule:
+    code: str = ""
+    name: str = ""
+    summary: str = ""
+    default_enabled: bool = True
+    fix_safety: str = "safe"
+
+    def check(self, ctx: RuleContext) -> list[Diagnostic]:
+        raise NotImplementedError

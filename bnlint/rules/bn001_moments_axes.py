@@ -1,0 +1,126 @@
+"""BN001: ``tf.nn.moments`` over the wrong axes of a conv output."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.diagnostics import Fix, Replace, SetArg
+from bnlint.rules.base import Rule, RuleContext
+
+_NORMALIZERS = {"tf.nn.batch_normalization", "tf.nn.fused_batch_norm"}
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    for n in ast.walk(node):
+        key = None
+        if isinstance(n, ast.Name):
+            key = n.id
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+            key = f"{n.value.id}.{n.attr}"
+        if key in names:
+            return True
+    return False
+
+
+def used_to_normalize(ctx: RuleContext, site) -> bool:
+    """Whether the moments normalize the very tensor they were taken of
+    (in batch_normalization, or as ``x - mean``), not just describe it."""
+    x_node = site.info.get("x_node")
+    if x_node is None:
+        return False
+    x_dump = ast.dump(x_node)
+    targets = site.info.get("targets", set())
+    for n in ast.walk(site.info["scope"]):
+        if isinstance(n, ast.Call) and ctx.imports.resolve(n.func) in _NORMALIZERS:
+            if n.args and ast.dump(n.args[0]) == x_dump:
+                return True
+            if targets and any(_mentions(a, targets) for a in n.args[1:3]):
+                return True
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
+            if ast.dump(n.left) == x_dump and (not targets or _mentions(n.right, targets)):
+                return True
+        elif isinstance(n, ast.Call) and ctx.imports.resolve(n.func) == "tf.subtract":
+            if len(n.args) == 2 and ast.dump(n.args[0]) == x_dump:
+                if not targets or _mentions(n.args[1], targets):
+                    return True
+    return False
+
+
+def _wrong(axes, layout) -> bool | None:
+    r = layout.rank
+    if r is None or any(not -r <= a < r for a in axes):
+        return None
+    norm = sorted({a % r for a in axes})
+    if 0 not in norm:
+        return None  # layer or instance norm: not batch norm
+    return norm != layout.reduce_axes()
+
+
+class MomentsAxes(Rule):
+    code = "BN001"
+    name = "moments-axes"
+    summary = "tf.nn.moments over axes that are not the conv output's non-channel axes"
+
+    def check(self, ctx: RuleContext):
+        out = []
+        for site in ctx.sites.of_kind("moments"):
+            axes = site.info.get("axes")
+            if axes is None:
+                continue
+            wrong = [c.layout for c in site.contexts if c.layout and _wrong(axes.values, c.layout)]
+            if not wrong or not used_to_normalize(ctx, site):
+                continue
+            layout = wrong[0]
+            expected = layout.reduce_axes()
+            got = list(axes.values)
+            if got == [0]:
+                why = "gives per-activation statistics"
+            elif layout.channel_axis in {a % layout.rank for a in got}:
+                why = "also averages over the channels"
+            else:
+                why = "does not match its layout"
+            message = (
+                f"`moments` over axes {got} of a {layout.describe()} conv output {why}; "
+                f"per-channel batch norm needs axes {expected}"
+            )
+            out.append(ctx.diagnostic(self.code, site.node, message, self._fix(ctx, site, axes)))
+        return out
+
+    def _fix(self, ctx: RuleContext, site, axes) -> Fix | None:
+        layouts = {c.layout for c in site.contexts if c.layout}
+        if len({(l.last, l.lead) for l in layouts}) != 1:
+            return None
+        layout = next(iter(layouts))
+        generic = (
+            len(layouts) > 1
+            or any(c.via_call or c.layout is None for c in site.contexts)
+        )
+        if generic:
+            x = site.info.get("x_node")
+            if not isinstance(x, ast.Name) or layout.lead != 1:
+                return None
+            if layout.last:
+                code = f"list(range(len({x.id}.shape) - 1))"
+            else:
+                code = f"[0] + list(range(2, len({x.id}.shape)))"
+        else:
+            code = repr(layout.reduce_axes())
+            if isinstance(axes.node, ast.Tuple):
+                code = "(" + code[1:-1] + ")"
+        edits = [Replace(ctx.source.span(axes.node), code)]
+        if not layout.last and not self._keeps_dims(site.node):
+            kw = "keepdims"
+            for k in site.node.keywords:
+                if k.arg in ("keep_dims", "keepdims"):
+                    kw = k.arg
+            edits.append(SetArg(ctx.source.span(site.node), kw, "True"))
+        return Fix(f"Use axes {code}", tuple(edits))
+
+    @staticmethod
+    def _keeps_dims(call: ast.Call) -> bool:
+        return any(
+            k.arg in ("keep_dims", "keepdims")
+            and isinstance(k.value, ast.Constant)
+            and k.value.value is True
+            for k in call.keywords
+        )

@@ -1,0 +1,79 @@
+"""BN002: gamma/beta (or moving statistics) shaped like the activation."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.diagnostics import Fix, Replace
+from bnlint.rules.base import Rule, RuleContext
+
+
+def _is_one(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == 1
+
+
+def _per_activation(param, layout) -> bool | None:
+    r = layout.rank
+    if r is None:
+        return None
+    if param.dynamic_of is not None:
+        s = param.shape.slice
+        lower = s.lower
+        return (
+            isinstance(lower, ast.Constant) and lower.value == 1 and s.upper is None and s.step is None
+        )
+    elts = param.shape.elts
+    n = len(elts)
+    if n < 2 or n > r or any(isinstance(e, ast.Starred) for e in elts):
+        return None
+    for i, e in enumerate(elts):
+        axis = r - n + i
+        if axis not in (0, layout.channel_axis) and not _is_one(e):
+            return True
+    return False
+
+
+class ParamShape(Rule):
+    code = "BN002"
+    name = "per-activation-params"
+    summary = "batch norm gamma/beta or moving statistics shaped like the activation, not [C]"
+
+    def check(self, ctx: RuleContext):
+        out = []
+        for site in ctx.sites.of_kind("param"):
+            param = site.info["param"]
+            wrong = [c.layout for c in site.contexts if c.layout and _per_activation(param, c.layout)]
+            if not wrong:
+                continue
+            layout = wrong[0]
+            code = self._fixed(ctx, param, layout)
+            shape_text = " ".join(ctx.source.segment(param.shape).split())
+            message = (
+                f"batch norm parameter of shape {shape_text} on a {layout.describe()} conv "
+                f"output is per activation; per-channel batch norm needs "
+                f"{code or 'one value per channel'}"
+            )
+            fix = None
+            if code and len({(c.layout.last, c.layout.rank) for c in site.contexts if c.layout}) == 1:
+                fix = Fix(f"Use shape {code}", (Replace(ctx.source.span(param.shape), code),))
+            out.append(ctx.diagnostic(self.code, param.shape, message, fix))
+        return out
+
+    @staticmethod
+    def _fixed(ctx: RuleContext, param, layout) -> str | None:
+        ones = layout.rank - 1 - layout.channel_axis if not layout.last else 0
+        if param.dynamic_of is not None:
+            base = ctx.source.segment(param.shape.value)
+            if layout.last:
+                return f"{base}[-1:]"
+            return "[" + ", ".join([f"{base}[{layout.channel_axis}]"] + ["1"] * ones) + "]"
+        elts = param.shape.elts
+        n = len(elts)
+        index = layout.channel_axis - (layout.rank - n)
+        if not 0 <= index < n:
+            return None
+        channel = ctx.source.segment(elts[index])
+        items = [channel] + ["1"] * ones
+        if isinstance(param.shape, ast.Tuple):
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        return "[" + ", ".join(items) + "]"

@@ -1,0 +1,51 @@
+"""BN003: a BatchNormalization layer whose axis is not the conv's channels."""
+
+from __future__ import annotations
+
+from bnlint.diagnostics import Fix, SetArg
+from bnlint.rules.base import Rule, RuleContext
+
+
+def _wrong(axis_values, layout) -> bool:
+    if len(axis_values) != 1:
+        return True  # one statistic per position over several axes
+    return layout.axis_is_channel(axis_values[0]) is False
+
+
+class BatchNormAxis(Rule):
+    code = "BN003"
+    name = "bn-axis"
+    summary = "BatchNormalization axis is not the conv output's channel axis"
+
+    def check(self, ctx: RuleContext):
+        out = []
+        for site in ctx.sites.of_kind("bn_axis"):
+            axis = site.info.get("axis")
+            if axis is None:
+                continue
+            wrong = [c.layout for c in site.contexts if c.layout and _wrong(axis.values, c.layout)]
+            if not wrong:
+                continue
+            layout = wrong[0]
+            want = layout.idiomatic_axis
+            layer = site.info["api"].rsplit(".", 1)[1]
+            if site.info["axis_node"] is None:
+                message = (
+                    f"`{layer}` uses the default axis=-1, but the conv output is "
+                    f"{layout.describe()} with channels on axis {want}; pass axis={want}"
+                )
+            else:
+                got = axis.values[0] if len(axis.values) == 1 else list(axis.values)
+                message = (
+                    f"`{layer}(axis={got})` does not normalize per channel: the "
+                    f"{layout.describe()} conv output has its channels on axis {want}"
+                )
+            fix = None
+            if len({c.layout.idiomatic_axis for c in site.contexts if c.layout}) == 1:
+                fix = Fix(
+                    f"Use axis={want}",
+                    (SetArg(ctx.source.span(site.node), "axis", str(want), site.info["index"]),),
+                )
+            target = site.info["axis_node"] or site.node
+            out.append(ctx.diagnostic(self.code, target, message, fix))
+        return out

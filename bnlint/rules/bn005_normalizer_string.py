@@ -1,0 +1,67 @@
+"""BN005: ``normalizer_fn`` given as a string."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint import api
+from bnlint.diagnostics import AddImport, Fix, Replace
+from bnlint.names import canonical
+from bnlint.rules.base import Rule, RuleContext
+
+
+def spell(ctx: RuleContext, call: ast.Call, target: str):
+    """How this file spells ``target`` (a canonical ``slim.*`` name), and
+    the import to add when it has none: (code, AddImport | None)."""
+    fn = target.rsplit(".", 1)[1]
+    aliases = ctx.imports.aliases
+    for local, q in aliases.items():
+        if q and canonical(q) == target:
+            return local, None
+    func = call.func
+    if isinstance(func, ast.Attribute) and ctx.imports.resolve(func.value) == "slim":
+        return f"{ctx.source.segment(func.value)}.{fn}", None
+    for local, q in sorted(aliases.items()):
+        if q and canonical(q) == "slim":
+            return f"{local}.{fn}", None
+    qualified = ctx.imports.qualify(func)
+    if qualified and "." in qualified:
+        module = qualified.rsplit(".", 1)[0]
+        return fn, AddImport(module, fn)
+    return None, None
+
+
+class NormalizerString(Rule):
+    code = "BN005"
+    name = "normalizer-fn-string"
+    summary = "normalizer_fn passed as a string instead of the function"
+
+    def check(self, ctx: RuleContext):
+        out = []
+        for node in ast.walk(ctx.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = ctx.imports.resolve(node.func)
+            if name is None or not name.startswith("slim."):
+                continue
+            for k in node.keywords:
+                if k.arg != "normalizer_fn":
+                    continue
+                v = k.value
+                if not (isinstance(v, ast.Constant) and isinstance(v.value, str)):
+                    continue
+                target = api.NORMALIZER_STRINGS.get(v.value.rsplit(".", 1)[-1])
+                fix = None
+                shown = target.rsplit(".", 1)[1] if target else "the normalizer function"
+                if target:
+                    code, imp = spell(ctx, node, target)
+                    if code:
+                        shown = code
+                        edits = (Replace(ctx.source.span(v), code),) + ((imp,) if imp else ())
+                        fix = Fix(f"Pass the function `{code}`", edits)
+                message = (
+                    f"`normalizer_fn={ctx.source.segment(v)}` is a string; slim calls "
+                    f"normalizer_fn, so building the graph fails: pass the function `{shown}`"
+                )
+                out.append(ctx.diagnostic(self.code, v, message, fix))
+        return out

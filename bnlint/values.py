@@ -1,0 +1,124 @@
+"""Abstract values the layout graph tracks for expressions.
+
+``None`` stands for "not tracked": not a conv output, or a layout that
+cannot be known statically.  Unknown is silent.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from bnlint.layout import Layout
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A tensor derived from a conv output without changing its layout."""
+
+    layout: Layout
+    # (x - mean) or derived from it: a product/sum with it involves
+    # batch norm parameters.
+    normalized: bool = False
+
+
+@dataclass(frozen=True)
+class Str:
+    value: str
+
+
+@dataclass(frozen=True)
+class NoneConst:
+    pass
+
+
+@dataclass(frozen=True)
+class Int:
+    value: int
+
+
+@dataclass(frozen=True)
+class IntList:
+    """A literal list/tuple of ints, e.g. moments axes."""
+
+    values: tuple[int, ...]
+    node: ast.expr = field(compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A Keras/tf.layers layer object, or a TimeDistributed wrapper.
+
+    kind: 'conv' (layout = output layout), 'bn' (node = the constructor),
+    'preserve', 'formatted' (layout kept when formats agree), 'td'
+    (inner = the wrapped layer).
+    """
+
+    kind: str
+    node: ast.Call
+    layout: Layout | None = None
+    fmt: Layout | None = None
+    inner: "Layer | None" = None
+
+
+@dataclass(frozen=True)
+class Sequential:
+    """A Keras Sequential model being built; ``layout`` is its output."""
+
+    node: ast.AST
+    layout: Layout | None
+
+
+@dataclass(frozen=True)
+class Param:
+    """A variable created with a readable literal or dynamic shape."""
+
+    node: ast.Call
+    shape: ast.expr  # the shape expression to check / rewrite
+    dynamic_of: Tensor | None = None  # x.shape[1:] style: shape of this tensor
+
+
+@dataclass(frozen=True)
+class Moments:
+    """The (mean, variance) pair from tf.nn.moments."""
+
+    node: ast.Call
+    tensor: Tensor | None
+
+
+@dataclass(frozen=True)
+class Func:
+    """A function defined in the module (or nested)."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    env: "object" = field(default=None, compare=False, hash=False)
+    cls: "ClassInfo | None" = None
+
+
+@dataclass(frozen=True)
+class DictLit:
+    node: ast.expr  # ast.Dict or a dict(...) call
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: ast.ClassDef
+    attrs: dict = field(default_factory=dict)  # name -> value (None: ambiguous)
+    methods: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Instance:
+    cls: ClassInfo
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A literal list/tuple of tracked values (e.g. ``Add()([a, b])``)."""
+
+    items: tuple
+    node: ast.expr | None = field(default=None, compare=False, hash=False)
+
+
+def same(a, b) -> bool:
+    return a is b or (a is not None and a == b)

@@ -72,3 +72,38 @@ class Diagnostic:
     @property
     def sort_key(self):
         return (self.path, self.span[0], self.code)
+
+
+_EDIT_TYPES = {t.__name__: t for t in (Replace, SetArg, SetKey, RemoveStatement, AddImport)}
+
+
+def _pos(p):
+    return (int(p[0]), int(p[1]))
+
+
+def to_dict(d: Diagnostic) -> dict:
+    fix = None
+    if d.fix is not None:
+        fix = {
+            "message": d.fix.message,
+            "applicability": d.fix.applicability,
+            "edits": [{"type": type(e).__name__, **e.__dict__} for e in d.fix.edits],
+        }
+    return {"code": d.code, "message": d.message, "path": d.path, "span": d.span, "fix": fix, "cell": d.cell}
+
+
+def from_dict(data: dict) -> Diagnostic:
+    fix = None
+    if data.get("fix"):
+        edits = []
+        for e in data["fix"]["edits"]:
+            e = dict(e)
+            cls = _EDIT_TYPES[e.pop("type")]
+            if "span" in e:
+                e["span"] = (_pos(e["span"][0]), _pos(e["span"][1]))
+            edits.append(cls(**e))
+        fix = Fix(data["fix"]["message"], tuple(edits), data["fix"]["applicability"])
+    span = data["span"]
+    return Diagnostic(
+        data["code"], data["message"], data["path"], (_pos(span[0]), _pos(span[1])), fix, data.get("cell")
+    )

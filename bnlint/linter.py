@@ -51,7 +51,7 @@ def lint_source(path: str, data: bytes, settings: Settings = Settings(), use_pre
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         result.error = _syntax_error(path, exc if not isinstance(exc, LookupError) else SyntaxError(str(exc)))
         return result
-    if use_prefilter and not prefilter.may_have_findings(source.text):
+    if use_prefilter and not prefilter.may_have_findings(data):
         return result
     try:
         tree = source.parse()

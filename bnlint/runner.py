@@ -1,0 +1,132 @@
+"""Runs the linter over many files: read, cache, prefilter, and the
+per-file work on both cores when there is enough of it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+
+from bnlint import prefilter
+from bnlint.diagnostics import Diagnostic, from_dict, to_dict
+from bnlint.linter import SYNTAX_ERROR, Result, fix_source, lint_source
+from bnlint.settings import Settings
+
+READ_ERROR = "BN902"
+# Below this many files to parse, a process pool costs more than it saves.
+POOL_THRESHOLD = 24
+
+
+def _problem(path: str, code: str, message: str) -> Diagnostic:
+    return Diagnostic(code, message, path, ((1, 0), (1, 0)))
+
+
+def read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _map_cells(result: Result, nb) -> Result:
+    def move(d: Diagnostic) -> Diagnostic:
+        (l1, c1), (l2, c2) = d.span
+        cell, line = nb.locate(l1)
+        _, end_line = nb.locate(l2)
+        return dataclasses.replace(d, span=((line, c1), (end_line, c2)), cell=cell)
+
+    result.diagnostics = [move(d) for d in result.diagnostics]
+    if result.error is not None and result.error.code == SYNTAX_ERROR:
+        result.error = move(result.error)
+    return result
+
+
+def lint_bytes(path: str, data: bytes, settings: Settings, use_prefilter: bool = True) -> Result:
+    """Lint one file's bytes, .py or .ipynb."""
+    if path.endswith(".ipynb"):
+        from bnlint.notebooks import Notebook, NotebookError
+
+        try:
+            nb = Notebook(data)
+        except NotebookError as exc:
+            r = Result(path)
+            r.error = _problem(path, SYNTAX_ERROR, f"SyntaxError: {exc}")
+            return r
+        return _map_cells(lint_source(path, nb.source.encode("utf-8"), settings, use_prefilter), nb)
+    return lint_source(path, data, settings, use_prefilter)
+
+
+def fix_bytes(path: str, data: bytes, settings: Settings):
+    """(new data, number fixed, result after fixing) for one file."""
+    if path.endswith(".ipynb"):
+        from bnlint.notebooks import Notebook
+
+        nb = Notebook(data)
+        new_src, fixed, result = fix_source(path, nb.source.encode("utf-8"), settings)
+        result = _map_cells(result, nb)
+        if not fixed:
+            return data, 0, result
+        return nb.with_source(new_src.decode("utf-8")), fixed, result
+    return fix_source(path, data, settings)
+
+
+def _lint_job(job):
+    path, data, settings, use_prefilter = job
+    try:
+        r = lint_bytes(path, data, settings, use_prefilter)
+    except RecursionError:
+        r = Result(path)
+        r.error = _problem(path, SYNTAX_ERROR, "SyntaxError: too deeply nested to analyse")
+    return r
+
+
+def _serial_or_pool(jobs):
+    if len(jobs) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        return [_lint_job(j) for j in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if sys.platform.startswith("linux") else None
+    ctx = multiprocessing.get_context(method)
+    workers = min(os.cpu_count() or 2, 8)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(_lint_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Result]:
+    """Lint files; ``settings_for(path)`` gives each file's settings and
+    ``cache`` (or None) remembers results by content."""
+    from bnlint.cache import content_hash
+
+    results: dict[str, Result] = {}
+    jobs, digests = [], {}
+    for path in paths:
+        try:
+            data = read(path)
+        except OSError as exc:
+            r = Result(path)
+            r.error = _problem(path, READ_ERROR, f"cannot read file: {exc.strerror or exc}")
+            results[path] = r
+            continue
+        settings = settings_for(path)
+        if cache is not None:
+            digest = content_hash(data)
+            digests[path] = digest
+            hit = cache.get(path, digest)
+            if hit is not None:
+                r = Result(path, [from_dict(d) for d in hit[0]])
+                r.error = from_dict(hit[1]) if hit[1] else None
+                results[path] = r
+                continue
+        if use_prefilter and not path.endswith(".ipynb"):
+            if not prefilter.may_have_findings(data):
+                results[path] = Result(path)
+                if cache is not None:
+                    cache.put(path, digests[path], [[], None])
+                continue
+        jobs.append((path, data, settings, use_prefilter))
+    for r in _serial_or_pool(jobs):
+        results[r.path] = r
+        if cache is not None and not r.internal:
+            cache.put(r.path, digests[r.path], [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None])
+    if cache is not None:
+        cache.save()
+    return [results[p] for p in paths]

@@ -135,6 +135,16 @@ class _Applier(cst.CSTTransformer):
         if pos is None:
             return updated_node
         edits = self.by_span.pop(_key(pos), None)
+        lpar = getattr(original_node, "lpar", None)
+        if not edits and lpar:
+            # ast counts a tuple's parentheses as part of it; libcst does not.
+            start = self.get_metadata(PositionProvider, lpar[0], None)
+            end = self.get_metadata(PositionProvider, original_node.rpar[-1], None)
+            if start is not None and end is not None:
+                key = ((start.start.line, start.start.column), (end.end.line, end.end.column))
+                edits = self.by_span.pop(key, None)
+                if edits:
+                    updated_node = updated_node.with_changes(lpar=[], rpar=[])
         if not edits:
             return updated_node
         node = updated_node

@@ -78,7 +78,8 @@ class MomentsAxes(Rule):
             elif layout.channel_axis in {a % layout.rank for a in got}:
                 why = "also averages over the channels"
             else:
-                why = "does not match its layout"
+                missing = [a for a in expected if a not in {x % layout.rank for x in got}]
+                why = f"leaves out axes {missing}, giving statistics per position along them"
             message = (
                 f"`moments` over axes {got} of a {layout.describe()} conv output {why}; "
                 f"per-channel batch norm needs axes {expected}"

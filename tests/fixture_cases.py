@@ -1,0 +1,58 @@
+"""Discovery of the fixture files and the settings each is checked with.
+
+tests/fixtures/<CODE>/positive/<name>.py   buggy input
+                    .../<name>.txt         expected findings, ``line:col: CODE message``
+                    .../<name>.fixed.py    expected ``bnlint fix`` output
+tests/fixtures/<CODE>/negative/<name>.py   code that looks alike and is right
+
+A fixture defining ``probe()`` is also run in TensorFlow (test_tf_validation);
+``# bnlint-test: graph`` at the top runs it in TF1 graph mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bnlint.rules import BY_CODE
+from bnlint.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def rule_dirs():
+    return sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name in BY_CODE)
+
+
+def inputs(kind: str) -> list[Path]:
+    out = []
+    for d in rule_dirs():
+        out += sorted(p for p in (d / kind).glob("*.py") if not p.name.endswith(".fixed.py"))
+    return out
+
+
+def settings_for(path: Path) -> Settings:
+    """Default rules, plus the fixture's own rule (and its unsafe fixes
+    when that rule's fix is unsafe)."""
+    code = path.parent.parent.name
+    rule = BY_CODE[code]
+    return Settings(extend_select=(code,), unsafe_fixes=rule.fix_safety == "unsafe")
+
+
+def cli_flags(path: Path) -> list[str]:
+    code = path.parent.parent.name
+    flags = ["--extend-select", code]
+    if BY_CODE[code].fix_safety == "unsafe":
+        flags.append("--unsafe-fixes")
+    return flags
+
+
+def render(diagnostics) -> str:
+    return "".join(f"{d.span[0][0]}:{d.span[0][1] + 1}: {d.code} {d.message}\n" for d in diagnostics)
+
+
+def fixed_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".fixed.py")
+
+
+def expected_path(path: Path) -> Path:
+    return path.with_suffix(".txt")

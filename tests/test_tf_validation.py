@@ -1,0 +1,109 @@
+"""Proof in TensorFlow: every runnable positive fixture fails the per-channel
+property as written and passes it after the real ``bnlint fix``; every
+runnable negative fixture passes as written.
+
+The fixtures run in two worker processes (eager and TF1 graph mode), each
+importing TensorFlow once.  Without TensorFlow these tests skip, except on
+CI, where they must run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fixture_cases import cli_flags, inputs
+
+from bnlint.cli import main
+
+HARNESS = Path(__file__).parent / "tf_harness"
+HAVE_TF = all(importlib.util.find_spec(m) for m in ("tensorflow", "tf_keras", "tf_slim"))
+ON_CI = os.environ.get("CI") == "true"
+
+if not HAVE_TF and not ON_CI:
+    pytestmark = pytest.mark.skip(reason="TensorFlow test extras not installed (pip install -e '.[test]')")
+
+COUNTS: Counter = Counter()  # rule -> fixtures proven, shown in the summary
+
+
+def runnable(kind: str) -> list[Path]:
+    return [p for p in inputs(kind) if "def probe(" in p.read_text()]
+
+
+def mode(path: Path) -> str:
+    return "graph" if "# bnlint-test: graph" in path.read_text() else "eager"
+
+
+@pytest.fixture(scope="session")
+def verdicts(tmp_path_factory):
+    """Fix copies of the positives with the real CLI, then run originals,
+    fixed copies and negatives in the workers."""
+    if not HAVE_TF:
+        pytest.fail("CI must run the TensorFlow validation: install the test extras")
+    work = tmp_path_factory.mktemp("tf_fixed")
+    jobs: dict[str, list[str]] = {"eager": [], "graph": []}
+    fixed_of: dict[Path, Path] = {}
+    runner = CliRunner()
+    for path in runnable("positive"):
+        copy = work / path.parent.parent.name / path.name
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copy(path, copy)
+        result = runner.invoke(main, ["fix", "--no-cache", "-q", *cli_flags(path), str(copy)])
+        assert result.exit_code == 0, result.output
+        fixed_of[path] = copy
+        jobs[mode(path)] += [str(path), str(copy)]
+    for path in runnable("negative"):
+        jobs[mode(path)].append(str(path))
+    procs = {}
+    env = dict(os.environ, PYTHONPATH=str(HARNESS))
+    for m, paths in jobs.items():
+        if paths:
+            procs[m] = subprocess.Popen(
+                [sys.executable, str(HARNESS / "worker.py"), m],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            )
+            procs[m].stdin.write(json.dumps(paths).encode())
+            procs[m].stdin.close()
+    out = {}
+    for m, proc in procs.items():
+        stdout = proc.stdout.read()
+        stderr = proc.stderr.read()
+        proc.wait(timeout=900)
+        assert proc.returncode == 0, stderr.decode()[-3000:]
+        for v in json.loads(stdout):
+            out[v["path"]] = v
+    return out, fixed_of
+
+
+def _id(p):
+    return f"{p.parent.parent.name}/{p.stem}"
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("path", runnable("positive"), ids=_id)
+def test_fix_makes_bn_per_channel(path, verdicts):
+    out, fixed_of = verdicts
+    before, after = out[str(path)], out[str(fixed_of[path])]
+    rule = path.parent.parent.name
+    if rule != "BN006":  # BN006 moves a per-channel BN; it does not fix one
+        assert not before["ok"], f"the original should fail the property but: {before['why']}"
+    assert after["ran"], f"fixed code failed to run: {after['why']}\n{after.get('trace', '')}"
+    assert after["ok"], f"fixed code is not per-channel batch norm: {after['why']}"
+    COUNTS[rule] += 1
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("path", runnable("negative"), ids=_id)
+def test_negative_runs_per_channel(path, verdicts):
+    out, _ = verdicts
+    v = out[str(path)]
+    assert v["ran"], f"{v['why']}\n{v.get('trace', '')}"
+    assert v["ok"], v["why"]

@@ -1,0 +1,60 @@
+"""The per-channel property (see shared/GUIDE.md): in training mode, in every
+channel, the batch norm output is one affine function of its input (the
+same scale and shift at every position), with mean ~0 and variance ~1 over
+the non-channel axes.  Per-activation and wrong-axis batch norm fail the
+affine test; normalizing over the channels too fails the moments test."""
+
+from __future__ import annotations
+
+import numpy as np
+
+AFFINE_TOL = 1e-3
+MEAN_TOL = 0.05
+VAR_TOL = 0.1
+
+
+def per_channel(x, y, axis: int) -> tuple[bool, str]:
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        return False, f"shape changed: {x.shape} -> {y.shape}"
+    x = np.moveaxis(x, axis, -1)
+    y = np.moveaxis(y, axis, -1)
+    channels = x.shape[-1]
+    xs, ys = x.reshape(-1, channels), y.reshape(-1, channels)
+    for c in range(channels):
+        a = np.stack([xs[:, c], np.ones(len(xs))], axis=1)
+        coef, *_ = np.linalg.lstsq(a, ys[:, c], rcond=None)
+        resid = np.linalg.norm(ys[:, c] - a @ coef) / (np.linalg.norm(ys[:, c] - ys[:, c].mean()) + 1e-12)
+        if resid > AFFINE_TOL:
+            return False, f"channel {c}: not one affine map of its input (residual {resid:.3g})"
+        mean, var = ys[:, c].mean(), ys[:, c].var()
+        if abs(mean) > MEAN_TOL:
+            return False, f"channel {c}: mean {mean:.3g}, not ~0"
+        if abs(var - 1) > VAR_TOL:
+            return False, f"channel {c}: variance {var:.3g}, not ~1"
+    return True, "per channel"
+
+
+def params_ok(shapes, channels: int) -> tuple[bool, str]:
+    """Every parameter holds one value per channel."""
+    for s in shapes:
+        s = [int(d) for d in s]
+        if int(np.prod(s)) != channels:
+            return False, f"parameter of shape {s} is not one value per channel ({channels})"
+    return True, "parameters per channel"
+
+
+def judge(result: dict) -> tuple[bool, str]:
+    """Apply the oracle to what a probe returned."""
+    pairs = result.get("pairs") or [(result["x"], result["y"])]
+    axis = result["axis"]
+    for x, y in pairs:
+        ok, why = per_channel(x, y, axis)
+        if not ok:
+            return ok, why
+        channels = np.asarray(x).shape[axis]
+        ok, why = params_ok(result.get("params", []), channels)
+        if not ok:
+            return ok, why
+    return True, "per channel"

@@ -1,0 +1,42 @@
+"""Helpers fixtures' ``probe()`` functions use to hand the harness a batch
+norm's input and output.  Only the TensorFlow test worker imports this."""
+
+import numpy as np
+import tensorflow as tf
+
+
+def run_graph(fetches, feed=None):
+    """Initialise the default graph's variables and run ``fetches``."""
+    with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        sess.run(tf.compat.v1.local_variables_initializer())
+        return sess.run(fetches, feed_dict=feed)
+
+
+def fused_bn_io():
+    """(input, output) tensors of every fused batch norm op in the graph."""
+    out = []
+    for op in tf.compat.v1.get_default_graph().get_operations():
+        if op.type.startswith("FusedBatchNorm") and "Grad" not in op.type:
+            out.append((op.inputs[0], op.outputs[0]))
+    return out
+
+
+def keras_bn_io(model, x):
+    """(input, output) arrays of each BatchNormalization layer of a
+    functional or Sequential Keras model, in training mode."""
+    import keras
+
+    pairs = []
+    for layer in model.layers:
+        if "BatchNormalization" in type(layer).__name__:
+            sub = keras.Model(model.inputs, [layer.input, layer.output])
+            a, b = sub(x, training=True)
+            pairs.append((np.asarray(a), np.asarray(b)))
+    return pairs
+
+
+def normal(shape, seed=0, mean=0.5):
+    """Random input whose channels have different means and scales."""
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=shape) * (1.0 + rng.random(shape[-1:])) + mean).astype("float32")

@@ -125,9 +125,10 @@ class Graph:
     # ------------------------------------------------------------------
     # Module prescan
     # ------------------------------------------------------------------
-    def _keras_default(self) -> Layout | None | object:
-        """Keras' image_data_format for this module (channels_last unless
-        the module sets it; None when set to something we cannot read)."""
+    def _keras_default(self) -> str | None:
+        """Keras' image_data_format for this module: channels_last unless
+        module-level code sets it; None when it is set in a function or
+        to something we cannot read."""
         found = []
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Call):
@@ -141,14 +142,25 @@ class Graph:
                 val = arg.value if isinstance(arg, ast.Constant) else None
                 if name in api.KERAS_ORDERING_SETTERS:
                     val = {"th": "channels_first", "tf": "channels_last"}.get(val)
-                found.append(val)
+                found.append(val if id(node) in self._module_level_calls() else None)
         if not found:
             return "channels_last"
-        if any(v not in ("channels_first", "channels_last") for v in found):
-            return None
-        if len(set(found)) > 1:
+        if any(v not in ("channels_first", "channels_last") for v in found) or len(set(found)) > 1:
             return None
         return found[0]
+
+    def _module_level_calls(self) -> set[int]:
+        """Calls that run at import time (outside function and class bodies)."""
+        out: set[int] = set()
+        todo = list(self.tree.body)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(node, ast.Call):
+                out.add(id(node))
+            todo.extend(ast.iter_child_nodes(node))
+        return out
 
     def _index_call_sites(self) -> dict[str, list[ast.Call]]:
         """Calls by simple name (``f(...)``) and by ``self.m(...)``."""

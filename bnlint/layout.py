@@ -14,8 +14,8 @@ class Layout:
 
     ``rank`` may be None when only the side of the channel axis is known
     (``tf.nn.convolution`` without a format).  ``lead`` is the number of
-    axes before the channel axis of a channels_first tensor: 1 (batch),
-    or 2 under ``TimeDistributed``.
+    leading non-spatial axes: 1 (batch), or 2 under ``TimeDistributed``;
+    it is where a channels_first tensor keeps its channels.
     """
 
     rank: int | None
@@ -70,22 +70,19 @@ class Layout:
     def describe(self) -> str:
         if self.rank is None:
             return "channels_last" if self.last else "channels_first"
+        if self.lead > 1:
+            inner = Layout(self.rank - self.lead + 1, self.last)
+            return f"time-distributed {inner.format_name()}"
         return self.format_name()
 
     def drop_time(self) -> "Layout | None":
         """Inner layout seen by a TimeDistributed layer."""
-        if self.last:
-            return Layout(None if self.rank is None else self.rank - 1, True)
         if self.lead < 2:
             return None
-        return Layout(None if self.rank is None else self.rank - 1, False, self.lead - 1)
+        return Layout(None if self.rank is None else self.rank - 1, self.last, self.lead - 1)
 
     def add_time(self) -> "Layout":
-        return Layout(
-            None if self.rank is None else self.rank + 1,
-            self.last,
-            self.lead if self.last else self.lead + 1,
-        )
+        return Layout(None if self.rank is None else self.rank + 1, self.last, self.lead + 1)
 
 
 def parse_format(value: str, rank: int | None) -> Layout | None:

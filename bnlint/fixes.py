@@ -118,7 +118,8 @@ class _Applier(cst.CSTTransformer):
         self.removals = set()
         self.imports: list[AddImport] = []
         self.applied = 0
-        self.removed_ids: set[int] = set()
+        # id -> node; holding the nodes keeps their ids from being reused.
+        self.removed: dict[int, cst.CSTNode] = {}
         for e in edits:
             if isinstance(e, AddImport):
                 self.imports.append(e)
@@ -167,14 +168,14 @@ class _Applier(cst.CSTTransformer):
         pos = self.get_metadata(PositionProvider, original_node.body[0], None)
         if pos is not None and _key(pos) in self.removals:
             self.removals.discard(_key(pos))
-            self.removed_ids.add(id(updated_node))
+            self.removed[id(updated_node)] = updated_node
             self.applied += 1
         return updated_node
 
     def _drop_removed(self, body):
         out, carry = [], []
         for stmt in body:
-            if id(stmt) in self.removed_ids:
+            if self.removed.get(id(stmt)) is stmt:
                 carry.extend(stmt.leading_lines)
                 continue
             if carry:
@@ -186,12 +187,12 @@ class _Applier(cst.CSTTransformer):
         return out
 
     def leave_IndentedBlock(self, original_node, updated_node):
-        if self.removed_ids:
+        if self.removed:
             return updated_node.with_changes(body=self._drop_removed(updated_node.body))
         return updated_node
 
     def leave_Module(self, original_node, updated_node):
-        if self.removed_ids:
+        if self.removed:
             updated_node = updated_node.with_changes(body=self._drop_removed(updated_node.body))
         for imp in self.imports:
             updated_node = _add_import(updated_node, imp)

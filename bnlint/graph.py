@@ -622,11 +622,16 @@ class Graph:
             x = first if first is not None else kws.get("inputs", kws.get("x"))
             if isinstance(x, Tensor):
                 df_val, df_node = self._arg(node, args, kws, api.BN_FORMAT_OPS[name], "data_format")
-                opaque = df_node is None and self._in_opaque_scope(frame, name)
-                if not opaque and not self._has_star_kwargs(node) or df_node is not None:
+                scoped = None
+                if df_node is None:
+                    scoped = self._scoped_kw(frame, name, "data_format")
+                    if scoped is not None and scoped is not _OPAQUE:
+                        df_val = self.ev(scoped, frame)
+                known = df_node is not None or (scoped is None and not self._has_star_kwargs(node))
+                if known or (scoped is not None and scoped is not _OPAQUE):
                     self.sites.add(
                         "bn_format", node, x.layout, frame.via_call,
-                        api=name, df_node=df_node, df_value=df_val,
+                        api=name, df_node=df_node, df_value=df_val, scoped=scoped is not None,
                     )
             if name == "tf.nn.fused_batch_norm":
                 return Seq((Tensor(x.layout) if isinstance(x, Tensor) else None, None, None))
@@ -822,9 +827,6 @@ class Graph:
                         return kws[kw]
             f = f.parent
         return None
-
-    def _in_opaque_scope(self, frame: Frame, op: str) -> bool:
-        return self._scoped_kw(frame, op, "data_format") is _OPAQUE
 
     # ------------------------------------------------------------------
     # Sites

@@ -23,13 +23,22 @@ class RuleContext:
         return Diagnostic(code, message, self.source.path, self.source.span(node), fix)
 
     def quote(self, *nodes) -> str:
-        """The quote character the file already uses near these nodes."""
+        """The quote character of these string nodes, else the one most
+        of the file's strings use."""
         for node in nodes:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 text = self.source.segment(node)
                 if text[:1] in "'\"":
                     return text[0]
-        return "'"
+        if not hasattr(self, "_quote"):
+            counts = {"'": 0, '"': 0}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and hasattr(node, "lineno"):
+                    first = self.source.segment(node)[:1]
+                    if first in counts:
+                        counts[first] += 1
+            self._quote = '"' if counts['"'] > counts["'"] else "'"
+        return self._quote
 
 
 class Rule:

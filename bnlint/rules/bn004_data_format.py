@@ -14,7 +14,7 @@ from bnlint.values import DictLit, NoneConst, Str
 def bn_format_wrong(site):
     """The first conv layout this batch norm op disagrees with, if any."""
     value = site.info.get("df_value")
-    if site.info.get("df_node") is None or isinstance(value, NoneConst):
+    if (site.info.get("df_node") is None and not site.info.get("scoped")) or isinstance(value, NoneConst):
         last = True
     elif isinstance(value, Str) and parse_format(value.value, None) is not None:
         last = parse_format(value.value, None).last
@@ -80,7 +80,7 @@ class DataFormat(Rule):
                 f"pass data_format='{fmt}'"
             )
             fix = None
-            if len({c.layout.last for c in site.contexts if c.layout}) == 1:
+            if len({c.layout.last for c in site.contexts if c.layout}) == 1 and not site.info.get("scoped"):
                 q = ctx.quote(site.info.get("df_node"))
                 fix = Fix(
                     f"Use data_format={q}{fmt}{q}",
@@ -111,15 +111,16 @@ class DataFormat(Rule):
                 continue
             fmt = _slim_format(layout)
             conv_span = ctx.source.span(site.node)
-            value = f"'{fmt}'"
+            q = ctx.quote()
+            value = f"{q}{fmt}{q}"
             if params_node is None:
-                edit = SetArg(conv_span, "normalizer_params", f"{{'data_format': {value}}}")
+                edit = SetArg(conv_span, "normalizer_params", f"{{{q}data_format{q}: {value}}}")
             elif params_node is params.node:
                 edit = SetKey(ctx.source.span(params.node), "data_format", value)
             elif isinstance(params_node, ast.Name):
                 edit = SetArg(
                     conv_span, "normalizer_params",
-                    f"{{**{params_node.id}, 'data_format': {value}}}",
+                    f"{{**{params_node.id}, {q}data_format{q}: {value}}}",
                 )
             else:
                 edit = None

@@ -25,6 +25,8 @@ class SeparateBatchNorm(Rule):
             if fmt_site is not None and bn_format_wrong(fmt_site) is not None:
                 continue  # BN004 fixes the format first
             fix = self._fix(ctx, site, conv, bn)
+            if fix is None:
+                continue  # no single conv call does the same
             conv_name = ctx.source.segment(conv.func)
             message = (
                 f"`{ctx.source.segment(bn.func)}` applied to the output of `{conv_name}`; "

@@ -98,6 +98,14 @@ def _int_const(node) -> int | None:
     return None
 
 
+def _dim_ordering(value):
+    """Keras 1's dim_ordering='th'/'tf' as a data_format value."""
+    if isinstance(value, Str):
+        fmt = {"th": "channels_first", "tf": "channels_last"}.get(value.value)
+        return Str(fmt) if fmt else None
+    return value
+
+
 def _target_key(node) -> str | None:
     """Variable key for a Name or a ``self.a.b`` chain."""
     if isinstance(node, ast.Name):
@@ -144,10 +152,25 @@ class Graph:
                     val = {"th": "channels_first", "tf": "channels_last"}.get(val)
                 found.append(val if id(node) in self._module_level_calls() else None)
         if not found:
-            return "channels_last"
+            # Concatenating along axis 1 is what channels_first code does
+            # with feature maps: the global format is likely configured
+            # elsewhere (keras.json), so do not assume the default.
+            return None if self._concats_on_axis_1() else "channels_last"
         if any(v not in ("channels_first", "channels_last") for v in found) or len(set(found)) > 1:
             return None
         return found[0]
+
+    def _concats_on_axis_1(self) -> bool:
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call):
+                name = self.imports.resolve(node.func)
+                if name in ("keras.layers.concatenate", "keras.layers.Concatenate", "keras.backend.concatenate"):
+                    for k in node.keywords:
+                        if k.arg == "axis" and _int_const(k.value) == 1:
+                            return True
+                    if name == "keras.layers.Concatenate" and node.args and _int_const(node.args[0]) == 1:
+                        return True
+        return False
 
     def _module_level_calls(self) -> set[int]:
         """Calls that run at import time (outside function and class bodies)."""
@@ -766,6 +789,8 @@ class Graph:
         for k in node.keywords:
             if k.arg == "data_format":
                 df_node, df_val = k.value, kws.get("data_format")
+            elif k.arg == "dim_ordering" and spec.keras:  # Keras 1
+                df_node, df_val = k.value, _dim_ordering(kws.get("dim_ordering"))
         if df_node is None:
             if any(k.arg is None for k in node.keywords):
                 return None

@@ -47,7 +47,9 @@ def params_ok(shapes, channels: int) -> tuple[bool, str]:
 
 def judge(result: dict) -> tuple[bool, str]:
     """Apply the oracle to what a probe returned."""
-    pairs = result.get("pairs") or [(result["x"], result["y"])]
+    pairs = result["pairs"] if "pairs" in result else [(result["x"], result["y"])]
+    if not pairs:
+        return False, "the probe found no batch norm"
     axis = result["axis"]
     for x, y in pairs:
         ok, why = per_channel(x, y, axis)

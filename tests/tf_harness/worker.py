@@ -81,7 +81,10 @@ def run(path: str) -> dict:
     except Exception as exc:
         return {"path": path, "ran": False, "ok": False, "why": f"{type(exc).__name__}: {exc}",
                 "trace": traceback.format_exc(limit=3)}
-    ok, why = judge(result)
+    try:
+        ok, why = judge(result)
+    except Exception as exc:
+        return {"path": path, "ran": True, "ok": False, "why": f"bad probe result: {type(exc).__name__}: {exc}"}
     return {"path": path, "ran": True, "ok": ok, "why": why}
 
 

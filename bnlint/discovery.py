@@ -89,13 +89,26 @@ def _glob_to_regex(glob: str) -> str:
     return "".join(out)
 
 
-def _excluded(path: str, patterns) -> bool:
-    name = os.path.basename(path.rstrip(os.sep)) or path
-    norm = path.replace(os.sep, "/")
-    for p in patterns:
-        if fnmatch.fnmatch(name, p) or fnmatch.fnmatch(norm, p) or fnmatch.fnmatch(norm, "*/" + p.lstrip("/")):
+class _Excludes:
+    """Exclude globs: plain names by set lookup, the rest as regexes
+    matched against the base name and the path."""
+
+    def __init__(self, patterns):
+        self.names = {p for p in patterns if not any(c in p for c in "*?[/")}
+        self.globs = [
+            re.compile(fnmatch.translate(p)) for p in patterns if p not in self.names
+        ] + [
+            re.compile(fnmatch.translate("*/" + p.lstrip("/"))) for p in patterns if p not in self.names
+        ]
+
+    def __call__(self, path: str) -> bool:
+        name = os.path.basename(path.rstrip(os.sep)) or path
+        if name in self.names:
             return True
-    return False
+        if not self.globs:
+            return False
+        norm = path.replace(os.sep, "/")
+        return any(g.match(name) or g.match(norm) for g in self.globs)
 
 
 def _load_gitignore(folder: str) -> _GitIgnore | None:
@@ -136,8 +149,7 @@ def _ignored(path: str, is_dir: bool, stack: list[_GitIgnore]) -> bool:
 
 
 def discover(paths, exclude=(), extend_exclude=(), force_exclude=False, respect_gitignore=True) -> Discovery:
-    patterns = tuple(exclude) or DEFAULT_EXCLUDE
-    patterns = patterns + tuple(extend_exclude)
+    patterns = _Excludes((tuple(exclude) or DEFAULT_EXCLUDE) + tuple(extend_exclude))
     out = Discovery()
     seen: set[str] = set()
 
@@ -162,7 +174,7 @@ def discover(paths, exclude=(), extend_exclude=(), force_exclude=False, respect_
                     stack.append(gi)
             _walk(root, patterns, respect_gitignore, stack, add, out, set())
         elif stat.S_ISREG(st.st_mode):
-            if force_exclude and _excluded(root, patterns):
+            if force_exclude and patterns(root):
                 continue
             add(root)
         else:
@@ -189,7 +201,7 @@ def _walk(folder, patterns, respect_gitignore, stack, add, out, visiting) -> Non
         except OSError as exc:
             out.problems.append((path, exc.strerror or str(exc)))
             continue
-        if _excluded(path, patterns):
+        if patterns(path):
             continue
         if respect_gitignore and stack and _ignored(path, is_dir, stack):
             continue

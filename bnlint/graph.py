@@ -15,6 +15,7 @@ import ast
 
 from bnlint import api
 from bnlint.layout import Layout, is_format_string, parse_format
+from bnlint.index import ModuleIndex
 from bnlint.names import Imports, dotted
 from bnlint.sites import Sites
 from bnlint.values import (
@@ -118,9 +119,10 @@ def _target_key(node) -> str | None:
 
 
 class Graph:
-    def __init__(self, tree: ast.Module, imports: Imports | None = None):
+    def __init__(self, tree: ast.Module, imports: Imports | None = None, index: ModuleIndex | None = None):
         self.tree = tree
-        self.imports = imports or Imports(tree)
+        self.index = index or ModuleIndex(tree)
+        self.imports = imports or Imports(tree, self.index.imports)
         self.sites = Sites()
         self.memo: dict = {}
         self.stack: list = []
@@ -128,7 +130,7 @@ class Graph:
         self.classes: dict[int, ClassInfo] = {}
         self.module = Frame(tree)
         self.keras_default = self._keras_default()
-        self.call_args = self._index_call_sites()
+        self._call_args: dict | None = None
 
     # ------------------------------------------------------------------
     # Module prescan
@@ -138,9 +140,8 @@ class Graph:
         module-level code sets it; None when it is set in a function or
         to something we cannot read."""
         found = []
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.Call):
-                continue
+        calls = self.index.calls if self.index.mentions("set_image_d") else ()
+        for node in calls:
             name = self.imports.resolve(node.func)
             if name in api.KERAS_FORMAT_SETTERS or name in api.KERAS_ORDERING_SETTERS:
                 arg = node.args[0] if node.args else None
@@ -150,7 +151,7 @@ class Graph:
                 val = arg.value if isinstance(arg, ast.Constant) else None
                 if name in api.KERAS_ORDERING_SETTERS:
                     val = {"th": "channels_first", "tf": "channels_last"}.get(val)
-                found.append(val if id(node) in self._module_level_calls() else None)
+                found.append(val if self.index.runs_at_import(node) else None)
         if not found:
             # Concatenating along axis 1 is what channels_first code does
             # with feature maps: the global format is likely configured
@@ -161,41 +162,32 @@ class Graph:
         return found[0]
 
     def _concats_on_axis_1(self) -> bool:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                name = self.imports.resolve(node.func)
-                if name in ("keras.layers.concatenate", "keras.layers.Concatenate", "keras.backend.concatenate"):
-                    for k in node.keywords:
-                        if k.arg == "axis" and _int_const(k.value) == 1:
-                            return True
-                    if name == "keras.layers.Concatenate" and node.args and _int_const(node.args[0]) == 1:
+        if not self.index.mentions("oncatenate"):
+            return False
+        for node in self.index.calls:
+            name = self.imports.resolve(node.func)
+            if name in ("keras.layers.concatenate", "keras.layers.Concatenate", "keras.backend.concatenate"):
+                for k in node.keywords:
+                    if k.arg == "axis" and _int_const(k.value) == 1:
                         return True
+                if name == "keras.layers.Concatenate" and node.args and _int_const(node.args[0]) == 1:
+                    return True
         return False
 
-    def _module_level_calls(self) -> set[int]:
-        """Calls that run at import time (outside function and class bodies)."""
-        out: set[int] = set()
-        todo = list(self.tree.body)
-        while todo:
-            node = todo.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                continue
-            if isinstance(node, ast.Call):
-                out.add(id(node))
-            todo.extend(ast.iter_child_nodes(node))
-        return out
-
-    def _index_call_sites(self) -> dict[str, list[ast.Call]]:
+    @property
+    def call_args(self) -> dict[str, list[ast.Call]]:
         """Calls by simple name (``f(...)``) and by ``self.m(...)``."""
+        if self._call_args is not None:
+            return self._call_args
         out: dict[str, list[ast.Call]] = {}
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                if isinstance(node.func, ast.Name):
-                    out.setdefault(node.func.id, []).append(node)
-                elif isinstance(node.func, ast.Attribute) and isinstance(
-                    node.func.value, ast.Name
-                ) and node.func.value.id == "self":
-                    out.setdefault("self." + node.func.attr, []).append(node)
+        self._call_args = out
+        for node in self.index.calls:
+            if isinstance(node.func, ast.Name):
+                out.setdefault(node.func.id, []).append(node)
+            elif isinstance(node.func, ast.Attribute) and isinstance(
+                node.func.value, ast.Name
+            ) and node.func.value.id == "self":
+                out.setdefault("self." + node.func.attr, []).append(node)
         return out
 
     # ------------------------------------------------------------------
@@ -287,7 +279,7 @@ class Graph:
             self._analyze_pending(frame)
         finally:
             self.stack.pop()
-        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(func.node)):
+        if self.index.is_generator(func.node):
             return None
         return _merge_values(frame.returns) if frame.returns else None
 

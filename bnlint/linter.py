@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bnlint import prefilter
 from bnlint.diagnostics import Diagnostic
 from bnlint.graph import Graph
+from bnlint.index import ModuleIndex
 from bnlint.names import Imports
 from bnlint.noqa import suppressed
 from bnlint.rules import RULES
@@ -62,12 +63,13 @@ def lint_source(path: str, data: bytes, settings: Settings = Settings(), use_pre
     if not rules:
         return result
     try:
-        imports = Imports(tree)
-        sites = Graph(tree, imports).run()
+        index = ModuleIndex(tree, source.text)
+        imports = Imports(tree, index.imports)
+        sites = Graph(tree, imports, index).run()
     except RecursionError:
         result.error = _syntax_error(path, RecursionError())
         return result
-    ctx = RuleContext(source, tree, imports, sites)
+    ctx = RuleContext(source, tree, imports, sites, index)
     found: list[Diagnostic] = []
     for rule in rules:
         try:

@@ -81,9 +81,12 @@ def dotted(node: ast.AST) -> str | None:
 class Imports:
     """Maps local names to the fully qualified names they were bound to."""
 
-    def __init__(self, tree: ast.Module):
+    def __init__(self, tree: ast.Module, import_nodes=None):
         self.aliases: dict[str, str | None] = {}
-        for node in ast.walk(tree):
+        self._resolved: dict[int, str | None] = {}
+        if import_nodes is None:
+            import_nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        for node in import_nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
@@ -132,5 +135,9 @@ class Imports:
 
     def resolve(self, node: ast.AST) -> str | None:
         """Canonical API name of an expression, or None."""
+        key = id(node)
+        if key in self._resolved:
+            return self._resolved[key]
         q = self.qualify(node)
-        return canonical(q) if q else None
+        out = self._resolved[key] = canonical(q) if q else None
+        return out

@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass
 
 from bnlint.diagnostics import Diagnostic, Fix
+from bnlint.index import ModuleIndex
 from bnlint.names import Imports
 from bnlint.sites import Sites
 from bnlint.source import SourceFile
@@ -18,6 +19,7 @@ class RuleContext:
     tree: ast.Module
     imports: Imports
     sites: Sites
+    index: ModuleIndex
 
     def diagnostic(self, code: str, node: ast.AST, message: str, fix: Fix | None = None) -> Diagnostic:
         return Diagnostic(code, message, self.source.path, self.source.span(node), fix)
@@ -32,11 +34,10 @@ class RuleContext:
                     return text[0]
         if not hasattr(self, "_quote"):
             counts = {"'": 0, '"': 0}
-            for node in ast.walk(self.tree):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str) and hasattr(node, "lineno"):
-                    first = self.source.segment(node)[:1]
-                    if first in counts:
-                        counts[first] += 1
+            for node in self.index.strings[:200]:
+                first = self.source.segment(node)[:1]
+                if first in counts:
+                    counts[first] += 1
             self._quote = '"' if counts['"'] > counts["'"] else "'"
         return self._quote
 

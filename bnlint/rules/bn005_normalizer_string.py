@@ -38,9 +38,9 @@ class NormalizerString(Rule):
 
     def check(self, ctx: RuleContext):
         out = []
-        for node in ast.walk(ctx.tree):
-            if not isinstance(node, ast.Call):
-                continue
+        if not ctx.index.mentions("normalizer_fn"):
+            return out
+        for node in ctx.index.calls:
             name = ctx.imports.resolve(node.func)
             if name is None or not name.startswith("slim."):
                 continue

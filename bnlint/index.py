@@ -1,0 +1,79 @@
+"""What several passes need to find in a module (imports, calls, yields,
+string literals), each collected by at most one walk, and only when the
+source text shows it can be there: walking every node of every file is
+most of what a lint run would otherwise cost."""
+
+from __future__ import annotations
+
+import ast
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(body):
+    """Every statement, nested blocks included (no expressions)."""
+    todo = list(body)
+    while todo:
+        stmt = todo.pop()
+        yield stmt
+        for field in _BLOCKS:
+            todo.extend(getattr(stmt, field, ()))
+
+
+class ModuleIndex:
+    def __init__(self, tree: ast.Module, text: str | None = None):
+        self.tree = tree
+        self.text = text
+        self.imports = [s for s in _statements(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
+        self._walked = False
+        self._calls: list[ast.Call] = []
+        self._strings: list[ast.Constant] = []
+        self._yields: list[int] = []
+        self._def_ranges: list[tuple[int, int]] | None = None
+
+    def mentions(self, *words: str) -> bool:
+        """Whether the source contains any of ``words`` (True if unknown)."""
+        return self.text is None or any(w in self.text for w in words)
+
+    def _walk(self) -> None:
+        if self._walked:
+            return
+        self._walked = True
+        Call, Constant = ast.Call, ast.Constant
+        for node in ast.walk(self.tree):
+            t = type(node)
+            if t is Call:
+                self._calls.append(node)
+            elif t is Constant:
+                if type(node.value) is str:
+                    self._strings.append(node)
+            elif t is ast.Yield or t is ast.YieldFrom:
+                self._yields.append(node.lineno)
+
+    @property
+    def calls(self) -> list[ast.Call]:
+        self._walk()
+        return self._calls
+
+    @property
+    def strings(self) -> list[ast.Constant]:
+        self._walk()
+        return self._strings
+
+    def runs_at_import(self, node: ast.AST) -> bool:
+        """Whether ``node`` is outside every function and class body."""
+        if self._def_ranges is None:
+            self._def_ranges = []
+            for stmt in _statements(self.tree.body):
+                if isinstance(stmt, _DEFS):
+                    start = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+                    self._def_ranges.append((start, stmt.end_lineno))
+        line = node.lineno
+        return not any(a <= line <= b for a, b in self._def_ranges)
+
+    def is_generator(self, fn: ast.AST) -> bool:
+        if not self.mentions("yield"):
+            return False
+        self._walk()
+        return any(fn.lineno <= y <= fn.end_lineno for y in self._yields)

@@ -101,7 +101,12 @@ class _Excludes:
             re.compile(fnmatch.translate("*/" + p.lstrip("/"))) for p in patterns if p not in self.names
         ]
 
-    def __call__(self, path: str) -> bool:
+    def __call__(self, path: str, whole: bool = False) -> bool:
+        """Whether ``path`` is excluded; ``whole``: by any of its folders
+        too (for paths named on the command line)."""
+        if whole:
+            parts = os.path.normpath(path).split(os.sep)
+            return any(self(os.sep.join(parts[: i + 1])) for i in range(len(parts)))
         name = os.path.basename(path.rstrip(os.sep)) or path
         if name in self.names:
             return True
@@ -157,7 +162,7 @@ def discover(paths, exclude=(), extend_exclude=(), force_exclude=False, respect_
         key = os.path.realpath(p)
         if key not in seen:
             seen.add(key)
-            out.files.append(p)
+            out.files.append(os.path.normpath(p))  # "pkg/m.py", not "./pkg/m.py"
 
     for root in paths:
         try:
@@ -174,7 +179,7 @@ def discover(paths, exclude=(), extend_exclude=(), force_exclude=False, respect_
                     stack.append(gi)
             _walk(root, patterns, respect_gitignore, stack, add, out, set())
         elif stat.S_ISREG(st.st_mode):
-            if force_exclude and patterns(root):
+            if force_exclude and patterns(root, whole=True):
                 continue
             add(root)
         else:

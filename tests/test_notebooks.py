@@ -1,0 +1,77 @@
+"""Jupyter notebooks: one module across cells, cell-numbered findings,
+fixes that touch only the changed cells."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from bnlint.cli import main
+
+
+def _nb(cells, indent=1):
+    nb = {
+        "cells": [
+            {"cell_type": kind, "execution_count": None, "metadata": {"tags": ["t"]},
+             "outputs": [{"name": "stdout", "output_type": "stream", "text": ["hi\n"]}] if kind == "code" else [],
+             "source": src}
+            if kind == "code" else {"cell_type": kind, "metadata": {}, "source": src}
+            for kind, src in cells
+        ],
+        "metadata": {"kernelspec": {"name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(nb, indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+CELLS = [
+    ("markdown", ["# A model\n", "with batch norm"]),
+    ("code", ["%matplotlib inline\n", "from tensorflow.keras import layers\n", "!pip install tensorflow"]),
+    ("code", ["def block(x):\n", "    return x\n"]),
+    ("code", ["x = layers.Conv2D(8, 3, data_format='channels_first')(inp)\n",
+              "x = layers.BatchNormalization()(x)\n", "files = !ls"]),
+]
+
+
+def test_findings_name_the_cell(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    path.write_text(_nb(CELLS))
+    r = CliRunner().invoke(main, ["check", "--no-cache", str(path)])
+    assert r.exit_code == 1
+    assert f"{path}:cell 4:2:5: BN003" in r.output
+    r = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "json", str(path)])
+    assert json.loads(r.output)[0]["cell"] == 4
+
+
+def test_fix_touches_only_changed_cells(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    original = _nb(CELLS)
+    path.write_text(original)
+    r = CliRunner().invoke(main, ["fix", "--no-cache", str(path)])
+    assert r.exit_code == 0, r.output
+    fixed = json.loads(path.read_text())
+    before = json.loads(original)
+    assert fixed["cells"][3]["source"] == [
+        "x = layers.Conv2D(8, 3, data_format='channels_first')(inp)\n",
+        "x = layers.BatchNormalization(axis=1)(x)\n",
+        "files = !ls",
+    ]
+    for i in (0, 1, 2):
+        assert fixed["cells"][i] == before["cells"][i]
+    assert fixed["cells"][3]["outputs"] == before["cells"][3]["outputs"]
+    assert fixed["metadata"] == before["metadata"]
+    # same JSON layout: only the changed line differs
+    diff = [(a, b) for a, b in zip(original.splitlines(), path.read_text().splitlines()) if a != b]
+    assert len(diff) == 1 and path.read_text().endswith("}\n")
+
+
+def test_invalid_notebooks_are_reported(tmp_path):
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    (tmp_path / "nocells.ipynb").write_text('{"metadata": {}}')
+    (tmp_path / "odd.ipynb").write_text('{"cells": [{"cell_type": "code", "source": 5}]}')
+    r = CliRunner().invoke(main, ["check", "--no-cache", str(tmp_path)])
+    assert r.exit_code == 1
+    assert r.output.count("BN900") == 3
+    assert "Traceback" not in r.output

@@ -200,6 +200,9 @@ def _statistics(run: Run, diagnostics) -> None:
 @click.version_option(__version__, "--version", "-V", prog_name="bnlint", message="%(prog)s %(version)s")
 def main() -> None:
     """bnlint: find and fix batch normalization that is not per channel."""
+    # Deeply nested (generated) code is analysed recursively; Python 3.11
+    # keeps such frames off the C stack, so a higher limit is safe.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
 
 
 def _collect(run: Run):
@@ -321,7 +324,10 @@ def fix(**opts):
         except Exception as exc:  # a notebook we cannot rewrite, a bug: keep going
             click.echo(f"error: {path}: {type(exc).__name__}: {exc}", err=True)
             error = True
-            continue
+            new, fixed = data, 0
+            from bnlint.runner import lint_bytes
+
+            result = lint_bytes(path, data, settings)
         remaining.extend(result.diagnostics)
         if result.error is not None:
             remaining.append(result.error)

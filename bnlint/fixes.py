@@ -10,6 +10,7 @@ imported here only, so ``check`` never pays for it.
 from __future__ import annotations
 
 import ast
+import functools
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -19,6 +20,12 @@ from bnlint.diagnostics import AddImport, RemoveStatement, Replace, SetArg, SetK
 
 class FixError(Exception):
     """A fix could not be applied, or produced code that does not parse."""
+
+
+@functools.lru_cache(maxsize=256)
+def _expression(code: str) -> cst.BaseExpression:
+    """Parsed replacement code; nodes are immutable, so one can be reused."""
+    return cst.parse_expression(code)
 
 
 def _key(pos) -> tuple:
@@ -48,7 +55,7 @@ def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
 
 
 def _set_arg(call: cst.Call, edit: SetArg) -> cst.Call:
-    value = cst.parse_expression(edit.code)
+    value = _expression(edit.code)
     args = list(call.args)
     for i, a in enumerate(args):
         if a.keyword is not None and a.keyword.value == edit.name:
@@ -72,7 +79,7 @@ def _set_arg(call: cst.Call, edit: SetArg) -> cst.Call:
 
 
 def _set_key(node: cst.BaseExpression, edit: SetKey) -> cst.BaseExpression:
-    value = cst.parse_expression(edit.code)
+    value = _expression(edit.code)
     if isinstance(node, cst.Call):
         return _set_arg(node, SetArg((0, 0), edit.key, edit.code))
     if not isinstance(node, cst.Dict):
@@ -151,7 +158,7 @@ class _Applier(cst.CSTTransformer):
         node = updated_node
         for e in edits:
             if isinstance(e, Replace):
-                new = cst.parse_expression(e.code)
+                new = _expression(e.code)
                 node = new.with_changes(lpar=node.lpar, rpar=node.rpar) if node.lpar else new
             elif isinstance(e, SetArg):
                 if not isinstance(node, cst.Call):
@@ -234,10 +241,15 @@ def _add_import(module: cst.Module, imp: AddImport) -> cst.Module:
 
 def apply_edits(data: bytes, edits) -> bytes:
     """Apply edits to a file's bytes; the result keeps its encoding."""
-    module = cst.parse_module(data)
-    applier = _Applier(edits)
-    new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
-    out = new_module.bytes
+    try:
+        module = cst.parse_module(data)
+        applier = _Applier(edits)
+        new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(applier)
+        out = new_module.bytes
+    except FixError:
+        raise
+    except Exception as exc:  # libcst refused an edit: a bug in bnlint, not in the file
+        raise FixError(f"{type(exc).__name__}: {exc}") from exc
     try:
         ast.parse(out)
     except (SyntaxError, ValueError) as exc:  # never write code that does not parse

@@ -6,6 +6,7 @@ most of what a lint run would otherwise cost."""
 from __future__ import annotations
 
 import ast
+import bisect
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -30,11 +31,17 @@ class ModuleIndex:
         self._calls: list[ast.Call] = []
         self._strings: list[ast.Constant] = []
         self._yields: list[int] = []
+        self._yields_sorted = False
         self._def_ranges: list[tuple[int, int]] | None = None
+        self._mentions: dict[str, bool] = {}
 
-    def mentions(self, *words: str) -> bool:
-        """Whether the source contains any of ``words`` (True if unknown)."""
-        return self.text is None or any(w in self.text for w in words)
+    def mentions(self, word: str) -> bool:
+        """Whether the source contains ``word`` (True if unknown)."""
+        if self.text is None:
+            return True
+        if word not in self._mentions:
+            self._mentions[word] = word in self.text
+        return self._mentions[word]
 
     def _walk(self) -> None:
         if self._walked:
@@ -76,4 +83,8 @@ class ModuleIndex:
         if not self.mentions("yield"):
             return False
         self._walk()
-        return any(fn.lineno <= y <= fn.end_lineno for y in self._yields)
+        if not self._yields_sorted:
+            self._yields.sort()
+            self._yields_sorted = True
+        i = bisect.bisect_left(self._yields, fn.lineno)
+        return i < len(self._yields) and self._yields[i] <= fn.end_lineno

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import bisect
 from dataclasses import dataclass, field
 
 from bnlint import prefilter
@@ -10,7 +10,7 @@ from bnlint.diagnostics import Diagnostic
 from bnlint.graph import Graph
 from bnlint.index import ModuleIndex
 from bnlint.names import Imports
-from bnlint.noqa import suppressed
+from bnlint.noqa import filter_suppressed
 from bnlint.rules import RULES
 from bnlint.rules.base import RuleContext
 from bnlint.settings import Settings
@@ -29,30 +29,50 @@ class Result:
 
 
 def _syntax_error(path: str, exc: Exception) -> Diagnostic:
-    if isinstance(exc, SyntaxError):
-        line, col = exc.lineno or 1, (exc.offset or 1) - 1
+    if isinstance(exc, SyntaxError) and exc.lineno is not None:
+        line, col = exc.lineno, (exc.offset or 1) - 1
         msg = f"SyntaxError: {exc.msg}"
     elif isinstance(exc, UnicodeDecodeError):
         line, col = 1, 0
         msg = f"SyntaxError: file is not valid {exc.encoding}: {exc.reason}"
+    elif isinstance(exc, SyntaxError) and exc.lineno is None:
+        line, col = 1, 0
+        msg = f"SyntaxError: cannot decode file: {exc.msg}"
     elif isinstance(exc, RecursionError):
         line, col = 1, 0
         msg = "SyntaxError: too deeply nested to parse"
+    elif isinstance(exc, LookupError):
+        line, col = 1, 0
+        msg = f"SyntaxError: cannot decode file: {exc}"
     else:
         line, col = 1, 0
         msg = f"SyntaxError: {exc}"
     return Diagnostic(SYNTAX_ERROR, msg, path, ((line, max(col, 0)), (line, max(col, 0))))
 
 
+def decode_check(path: str, data: bytes) -> Result:
+    """What a file that is never parsed is still checked for: that it is
+    text Python can read (no NUL bytes, valid in its declared encoding)."""
+    result = Result(path)
+    if b"\0" in data:
+        result.error = _syntax_error(path, SyntaxError("source code cannot contain null bytes"))
+        return result
+    try:
+        SourceFile(path, data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        result.error = _syntax_error(path, exc)
+    return result
+
+
 def lint_source(path: str, data: bytes, settings: Settings = Settings(), use_prefilter: bool = True) -> Result:
     result = Result(path)
     enabled = settings.enabled_codes(RULES)
+    if use_prefilter and not prefilter.may_have_findings(data):
+        return decode_check(path, data)
     try:
         source = SourceFile(path, data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        result.error = _syntax_error(path, exc if not isinstance(exc, LookupError) else SyntaxError(str(exc)))
-        return result
-    if use_prefilter and not prefilter.may_have_findings(data):
+        result.error = _syntax_error(path, exc)
         return result
     try:
         tree = source.parse()
@@ -67,7 +87,9 @@ def lint_source(path: str, data: bytes, settings: Settings = Settings(), use_pre
         imports = Imports(tree, index.imports)
         sites = Graph(tree, imports, index).run()
     except RecursionError:
-        result.error = _syntax_error(path, RecursionError())
+        result.error = Diagnostic(
+            SYNTAX_ERROR, "file is too deeply nested for bnlint to analyse; skipped", path, ((1, 0), (1, 0))
+        )
         return result
     ctx = RuleContext(source, tree, imports, sites, index)
     found: list[Diagnostic] = []
@@ -81,13 +103,30 @@ def lint_source(path: str, data: bytes, settings: Settings = Settings(), use_pre
                 path, ((1, 0), (1, 0)),
             )
             result.internal = True
-    found = [d for d in found if not suppressed(source, d, settings)]
+    found = filter_suppressed(source, found, settings)
     result.diagnostics = sorted(set(found), key=lambda d: d.sort_key)
     return result
 
 
-def _overlaps(a, b) -> bool:
-    return not (a[1] <= b[0] or b[1] <= a[0])
+class _Taken:
+    """Spans already claimed by this round's fixes, kept sorted so each
+    new span is checked against its neighbours only."""
+
+    def __init__(self) -> None:
+        self.spans: list = []
+
+    def overlaps(self, span) -> bool:
+        i = bisect.bisect_left(self.spans, span)
+        for j in (i - 1, i):
+            if 0 <= j < len(self.spans):
+                a = self.spans[j]
+                if not (a[1] <= span[0] or span[1] <= a[0]):
+                    return True
+        # a long span claimed earlier may cover this one from further left
+        return any(a[0] <= span[0] and span[1] <= a[1] for a in self.spans[max(0, i - 8):i])
+
+    def add(self, span) -> None:
+        bisect.insort(self.spans, span)
 
 
 def _spans(fix):
@@ -102,15 +141,16 @@ def fix_source(path: str, data: bytes, settings: Settings = Settings(), max_roun
     fixed = 0
     for _ in range(max_rounds):
         result = lint_source(path, data, settings)
-        chosen, taken = [], []
+        chosen, taken = [], _Taken()
         for d in result.diagnostics:
             if d.fix is None or (d.fix.applicability == "unsafe" and not settings.unsafe_fixes):
                 continue
             spans = _spans(d.fix)
-            if any(_overlaps(s, t) for s in spans for t in taken):
+            if any(taken.overlaps(s) for s in spans):
                 continue  # next round, against the updated file
             chosen.append(d)
-            taken.extend(spans)
+            for s in spans:
+                taken.add(s)
         if not chosen:
             return data, fixed, result
         new = apply_edits(data, [e for d in chosen for e in d.fix.edits])

@@ -13,9 +13,14 @@ def file_suppressed(text: str) -> bool:
     return bool(_FILE.search(text))
 
 
+def filter_suppressed(source, diagnostics, settings) -> list:
+    """The diagnostics no suppression applies to."""
+    if not diagnostics or file_suppressed(source.text):
+        return []
+    return [d for d in diagnostics if not suppressed(source, d, settings)]
+
+
 def suppressed(source, diagnostic, settings) -> bool:
-    if file_suppressed(source.text):
-        return True
     for pattern, codes in settings.per_file_ignores:
         if _path_matches(source.path, pattern) and any(diagnostic.code.startswith(c) for c in codes):
             return True

@@ -9,7 +9,7 @@ import sys
 
 from bnlint import prefilter
 from bnlint.diagnostics import Diagnostic, from_dict, to_dict
-from bnlint.linter import SYNTAX_ERROR, Result, fix_source, lint_source
+from bnlint.linter import SYNTAX_ERROR, Result, decode_check, fix_source, lint_source
 from bnlint.settings import Settings
 
 READ_ERROR = "BN902"
@@ -118,9 +118,9 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
                 continue
         if use_prefilter and not path.endswith(".ipynb"):
             if not prefilter.may_have_findings(data):
-                results[path] = Result(path)
+                r = results[path] = decode_check(path, data)
                 if cache is not None:
-                    cache.put(path, digests[path], [[], None])
+                    cache.put(path, digests[path], [[], to_dict(r.error) if r.error else None])
                 continue
         jobs.append((path, data, settings, use_prefilter))
     for r in _serial_or_pool(jobs):

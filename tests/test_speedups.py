@@ -1,0 +1,70 @@
+"""Every speed-up leaves the findings exactly as they were: the prefilter,
+the cache, and the process pool."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from bnlint import runner
+from bnlint.cache import Cache
+from bnlint.diagnostics import to_dict
+from bnlint.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import corpus  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    corpus.build(str(root), files=160, model_share=0.3, seed=7)
+    paths = sorted(str(p) for p in root.rglob("*.py"))
+    paths += sorted(str(p) for p in FIXTURES.rglob("*.py") if not p.name.endswith(".fixed.py"))
+    return paths
+
+
+def _flat(results):
+    return [(r.path, [to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None) for r in results]
+
+
+def _settings(_path):
+    return Settings(extend_select=("BN006",))
+
+
+def test_prefilter_pool_and_cache_change_nothing(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "POOL_THRESHOLD", 10**9)
+    baseline = _flat(runner.check_files(files, _settings, None, use_prefilter=False))
+    assert any(diags for _, diags, _ in baseline), "the corpus must have findings"
+
+    assert _flat(runner.check_files(files, _settings, None, use_prefilter=True)) == baseline
+
+    monkeypatch.setattr(runner, "POOL_THRESHOLD", 2)
+    assert _flat(runner.check_files(files, _settings, None)) == baseline
+
+    cache = Cache(str(tmp_path / "cache"), Settings(extend_select=("BN006",)).cache_key())
+    assert _flat(runner.check_files(files, _settings, cache)) == baseline
+    warm = Cache(str(tmp_path / "cache"), Settings(extend_select=("BN006",)).cache_key())
+    assert len(warm.entries) == len(files)
+    assert _flat(runner.check_files(files, _settings, warm)) == baseline
+
+
+def test_cache_is_keyed_on_content_and_settings(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(
+        "from tensorflow.keras import layers\n"
+        "x = layers.Conv2D(8, 3, data_format='channels_first')(inp)\n"
+        "x = layers.BatchNormalization()(x)\n"
+    )
+    cache_dir = str(tmp_path / "c")
+    s1 = Settings()
+    c = Cache(cache_dir, s1.cache_key())
+    assert len(runner.check_files([str(path)], lambda p: s1, c)[0].diagnostics) == 1
+    path.write_text(path.read_text().replace("BatchNormalization()", "BatchNormalization(axis=1)"))
+    c = Cache(cache_dir, s1.cache_key())
+    assert runner.check_files([str(path)], lambda p: s1, c)[0].diagnostics == []
+    assert Cache(cache_dir, Settings(ignore=("BN003",)).cache_key()).entries == {}

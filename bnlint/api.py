@@ -114,7 +114,7 @@ NORMALIZER_STRINGS = {
     "group_norm": "slim.group_norm",
 }
 
-MOMENTS = "tf.nn.moments"
+MOMENTS = {"tf.nn.moments", "keras.ops.moments", "keras.backend.moments"}
 BATCH_NORMALIZATION = "tf.nn.batch_normalization"
 
 # Ops whose output has the layout of their first tensor argument.
@@ -146,7 +146,6 @@ POOL_FUNCTIONS = {
     **{f"tflayers.{n}": 5 for n in "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d".split()},
     **{f"slim.{n}": 4 for n in "max_pool2d avg_pool2d max_pool3d avg_pool3d".split()},
 }
-POOL_DEFAULT_KERAS = {"tflayers": False, "tf.nn": False, "slim": False}
 
 # Keras layers that keep the layout of their input.
 KERAS_PRESERVING = {
@@ -191,3 +190,25 @@ SHAPED_INITIALIZERS = {
     "tf.random_uniform": 0, "tf.random.uniform": 0, "tf.constant": 2,
 }
 ASSIGN_FUNCTIONS = {"tf.assign", "tf.assign_sub", "tf.assign_add"}
+
+# Recurrent convolutions: name -> (rank without / with return_sequences).
+CONV_RNNS = {
+    "keras.layers.ConvLSTM1D": (3, 4),
+    "keras.layers.ConvLSTM2D": (4, 5),
+    "keras.layers.ConvLSTM3D": (5, 6),
+}
+
+
+def is_known(name: str) -> bool:
+    """Whether a canonical name is an API some rule or the graph knows."""
+    return name in _KNOWN
+
+
+_KNOWN = (
+    set(CONVS) | set(BN_AXIS_CLASSES) | set(BN_AXIS_FUNCTIONS) | set(BN_FORMAT_OPS)
+    | MOMENTS | {BATCH_NORMALIZATION} | PRESERVING_FUNCTIONS | CONCAT_FUNCTIONS
+    | set(POOL_FUNCTIONS) | KERAS_PRESERVING | set(KERAS_FORMATTED) | {KERAS_TIME_DISTRIBUTED}
+    | KERAS_SEQUENTIAL | KERAS_FORMAT_SETTERS | KERAS_ORDERING_SETTERS | KERAS_FORMAT_GETTERS
+    | set(VARIABLE_FACTORIES) | set(SHAPED_INITIALIZERS) | ASSIGN_FUNCTIONS | set(CONV_RNNS)
+    | {"slim.arg_scope", "slim.fully_connected", "slim.layer_norm", "slim.instance_norm", "slim.group_norm"}
+)

@@ -195,6 +195,9 @@ class Graph:
     # ------------------------------------------------------------------
     def run(self) -> Sites:
         self.exec_block(self.tree.body, self.module)
+        # A name some function rebinds with ``global`` has no one value.
+        for name in self.index.globals_rebound():
+            self.module.vars[name] = None
         self._analyze_pending(self.module)
         return self.sites
 
@@ -629,6 +632,8 @@ class Graph:
             return Tensor(layout) if layout else None
         if name in api.BN_AXIS_CLASSES:
             return Layer("bn", node)
+        if name in api.CONV_RNNS:
+            return self._conv_rnn(name, node, args, kws)
         if name in api.BN_AXIS_FUNCTIONS:
             x = first if first is not None else kws.get("inputs")
             self._bn_axis_site(node, x, frame)
@@ -651,7 +656,7 @@ class Graph:
             if name == "tf.nn.fused_batch_norm":
                 return Seq((Tensor(x.layout) if isinstance(x, Tensor) else None, None, None))
             return Tensor(x.layout) if isinstance(x, Tensor) else None
-        if name == api.MOMENTS:
+        if name in api.MOMENTS:
             x = first if first is not None else kws.get("x")
             tensor = x if isinstance(x, Tensor) else None
             _, x_node = self._arg(node, args, kws, 0, "x")
@@ -717,6 +722,18 @@ class Graph:
         if name in api.KERAS_FORMAT_GETTERS:
             return Str(self.keras_default) if isinstance(self.keras_default, str) else None
         return None
+
+    def _conv_rnn(self, name, node, args, kws):
+        """ConvLSTM: a conv layout, with a time axis when it returns sequences."""
+        _, df_node = self._arg(node, args, kws, 4, "data_format")
+        fmt = self._format_value(kws.get("data_format"), df_node, None, default_last=None)
+        seq = next((k.value for k in node.keywords if k.arg == "return_sequences"), None)
+        if fmt is None or (seq is not None and not isinstance(seq, ast.Constant)) or self._has_star_kwargs(node):
+            return None
+        plain, with_time = api.CONV_RNNS[name]
+        if seq is not None and seq.value:
+            return Layer("conv", node, layout=Layout(with_time, fmt.last, 2))
+        return Layer("conv", node, layout=Layout(plain, fmt.last))
 
     # ------------------------------------------------------------------
     # Layers

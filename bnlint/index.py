@@ -68,6 +68,12 @@ class ModuleIndex:
         self._walk()
         return self._strings
 
+    def globals_rebound(self) -> set[str]:
+        """Names declared ``global`` inside a function."""
+        if not self.mentions("global"):
+            return set()
+        return {n for s in _statements(self.tree.body) if isinstance(s, ast.Global) for n in s.names}
+
     def runs_at_import(self, node: ast.AST) -> bool:
         """Whether ``node`` is outside every function and class body."""
         if self._def_ranges is None:

@@ -84,6 +84,7 @@ class Imports:
     def __init__(self, tree: ast.Module, import_nodes=None):
         self.aliases: dict[str, str | None] = {}
         self._resolved: dict[int, str | None] = {}
+        self.star_modules: list[str] = []  # ``from keras.layers import *``
         if import_nodes is None:
             import_nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
         for node in import_nodes:
@@ -98,6 +99,8 @@ class Imports:
                 for a in node.names:
                     if a.name != "*":
                         self._bind(a.asname or a.name, f"{node.module}.{a.name}")
+                    elif node.module.startswith(ROOTS):
+                        self.star_modules.append(node.module)
         # Module-level aliases such as ``slim = tf.contrib.slim``.
         for stmt in tree.body:
             if (
@@ -139,5 +142,22 @@ class Imports:
         if key in self._resolved:
             return self._resolved[key]
         q = self.qualify(node)
-        out = self._resolved[key] = canonical(q) if q else None
+        out = canonical(q) if q else None
+        if out is None and self.star_modules:
+            out = self._from_star(node)
+        self._resolved[key] = out
         return out
+
+    def _from_star(self, node: ast.AST) -> str | None:
+        """A name a star import may have brought in, when it names an API
+        the catalog knows (so unrelated local names stay unresolved)."""
+        from bnlint.api import is_known
+
+        name = dotted(node)
+        if name is None or name.split(".")[0] in self.aliases:
+            return None
+        for module in self.star_modules:
+            candidate = canonical(f"{module}.{name}")
+            if is_known(candidate):
+                return candidate
+        return None

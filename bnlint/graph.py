@@ -99,6 +99,13 @@ def _int_const(node) -> int | None:
     return None
 
 
+def _significant(value) -> bool:
+    """Whether an argument value makes a helper worth analysing per call."""
+    return isinstance(value, (Tensor, Layer, Sequential)) or (
+        isinstance(value, Str) and is_format_string(value.value)
+    )
+
+
 def _dim_ordering(value):
     """Keras 1's dim_ordering='th'/'tf' as a data_format value."""
     if isinstance(value, Str):
@@ -156,10 +163,17 @@ class Graph:
             # Concatenating along axis 1 is what channels_first code does
             # with feature maps: the global format is likely configured
             # elsewhere (keras.json), so do not assume the default.
-            return None if self._concats_on_axis_1() else "channels_last"
+            if self._concats_on_axis_1() or self._keras_1_era():
+                return None
+            return "channels_last"
         if any(v not in ("channels_first", "channels_last") for v in found) or len(set(found)) > 1:
             return None
         return found[0]
+
+    def _keras_1_era(self) -> bool:
+        """Keras 1 code (border_mode=, subsample=, nb_filter=) often ran
+        with Theano ordering from keras.json: its default is unknowable."""
+        return any(self.index.mentions(w) for w in ("border_mode", "subsample=", "nb_filter", "nb_row"))
 
     def _concats_on_axis_1(self) -> bool:
         if not self.index.mentions("oncatenate"):
@@ -306,7 +320,7 @@ class Graph:
         for name, default in params:
             if name not in bound:
                 bound[name] = self.ev(default, self.module) if default is not None else None
-        if not any(isinstance(v, (Tensor, Layer, Sequential)) for v in bound.values()):
+        if not any(_significant(v) for v in bound.values()):
             # Nothing tracked flows in: the standalone analysis covers it.
             self._standalone(func)
             return self._summary(func)
@@ -880,7 +894,7 @@ class Graph:
         axis = self._axes_value(axis_node, frame) if axis_node is not None else IntList((-1,), None)
         self.sites.add(
             "bn_axis", node, layout, frame.via_call,
-            axis_node=axis_node, axis=axis, index=index, api=name,
+            axis_node=axis_node, axis=axis, index=index, api=name, scope=frame.scope,
         )
 
     def _axes_value(self, node, frame: Frame):

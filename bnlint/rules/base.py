@@ -42,6 +42,29 @@ class RuleContext:
         return self._quote
 
 
+_FORMAT_PARAMS = ("data_format", "data_fmt", "dataformat", "image_data_format")
+FIRST_FORMATS = '("NCHW", "NCW", "NCDHW", "channels_first")'
+
+
+def format_param(scope) -> str | None:
+    """The enclosing function's data-format parameter, when it has one:
+    a fix inside a format-generic helper must depend on it."""
+    args = getattr(scope, "args", None)
+    if args is None:
+        return None
+    for a in args.posonlyargs + args.args + args.kwonlyargs:
+        if a.arg in _FORMAT_PARAMS:
+            return a.arg
+    return None
+
+
+def mixed(site) -> bool:
+    """Whether the contexts reaching a site disagree, or some does not know
+    the layout (a helper whose callers pass different formats)."""
+    layouts = {c.layout for c in site.contexts}
+    return len(layouts) > 1
+
+
 class Rule:
     code: str = ""
     name: str = ""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 
 from bnlint.diagnostics import Fix, Replace, SetArg
-from bnlint.rules.base import Rule, RuleContext
+from bnlint.layout import Layout
+from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mixed
 
 _NORMALIZERS = {"tf.nn.batch_normalization", "tf.nn.fused_batch_norm"}
 
@@ -89,6 +90,9 @@ class MomentsAxes(Rule):
 
     def _fix(self, ctx: RuleContext, site, axes) -> Fix | None:
         layouts = {c.layout for c in site.contexts if c.layout}
+        param = format_param(site.info["scope"])
+        if param and mixed(site) and len({(l.rank, l.lead) for l in layouts}) == 1:
+            return self._conditional_fix(ctx, site, axes, next(iter(layouts)), param)
         if len({(l.last, l.lead) for l in layouts}) != 1:
             return None
         layout = next(iter(layouts))
@@ -109,13 +113,30 @@ class MomentsAxes(Rule):
             if isinstance(axes.node, ast.Tuple):
                 code = "(" + code[1:-1] + ")"
         edits = [Replace(ctx.source.span(axes.node), code)]
-        if not layout.last and not self._keeps_dims(site.node):
-            kw = "keepdims"
-            for k in site.node.keywords:
-                if k.arg in ("keep_dims", "keepdims"):
-                    kw = k.arg
-            edits.append(SetArg(ctx.source.span(site.node), kw, "True"))
+        if not layout.last:
+            edits += self._keep_dims(ctx, site)
         return Fix(f"Use axes {code}", tuple(edits))
+
+    def _conditional_fix(self, ctx, site, axes, layout, param) -> Fix | None:
+        """In a helper whose callers pass different formats, axes that
+        follow its own data_format parameter."""
+        if layout.rank is None or layout.lead != 1:
+            return None
+        first = Layout(layout.rank, False).reduce_axes()
+        last = Layout(layout.rank, True).reduce_axes()
+        code = f"{first} if {param} in {FIRST_FORMATS} else {last}"
+        edits = [Replace(ctx.source.span(axes.node), code)] + self._keep_dims(ctx, site)
+        return Fix(f"Use axes that follow `{param}`", tuple(edits))
+
+    def _keep_dims(self, ctx, site) -> list:
+        """channels_first statistics must keep their dims to broadcast."""
+        if self._keeps_dims(site.node):
+            return []
+        kw = "keepdims"
+        for k in site.node.keywords:
+            if k.arg in ("keep_dims", "keepdims"):
+                kw = k.arg
+        return [SetArg(ctx.source.span(site.node), kw, "True")]
 
     @staticmethod
     def _keeps_dims(call: ast.Call) -> bool:

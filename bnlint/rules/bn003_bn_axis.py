@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bnlint.diagnostics import Fix, SetArg
-from bnlint.rules.base import Rule, RuleContext
+from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mixed
 
 
 def _wrong(axis_values, layout) -> bool:
@@ -41,7 +41,15 @@ class BatchNormAxis(Rule):
                     f"{layout.describe()} conv output has its channels on axis {want}"
                 )
             fix = None
-            if len({c.layout.idiomatic_axis for c in site.contexts if c.layout}) == 1:
+            param = format_param(site.info.get("scope"))
+            if param and mixed(site) and len({c.layout.lead for c in site.contexts if c.layout}) == 1:
+                lead = layout.lead
+                code = f"{lead} if {param} in {FIRST_FORMATS} else -1"
+                fix = Fix(
+                    f"Use the channel axis that follows `{param}`",
+                    (SetArg(ctx.source.span(site.node), "axis", code, site.info["index"]),),
+                )
+            elif len({c.layout.idiomatic_axis for c in site.contexts if c.layout}) == 1:
                 fix = Fix(
                     f"Use axis={want}",
                     (SetArg(ctx.source.span(site.node), "axis", str(want), site.info["index"]),),

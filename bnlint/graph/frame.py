@@ -1,0 +1,96 @@
+"""Variables of one scope, and how scopes merge."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.layout import is_format_string
+from bnlint.names import dotted
+from bnlint.values import Layer, Sequential, Str, Tensor, same
+
+_OPAQUE = object()  # an arg_scope whose contents we cannot see
+
+
+class Frame:
+    """Variables of one scope, plus what the scope is."""
+
+    def __init__(self, scope, parent=None, via_call=False, cls=None):
+        self.vars: dict[str, object] = {}
+        self.scope = scope
+        self.parent = parent
+        self.via_call = via_call
+        self.cls = cls
+        self.returns: list = []
+        self.arg_scopes: list = []
+
+    def lookup(self, key: str):
+        f = self
+        while f is not None:
+            if key in f.vars:
+                return f.vars[key]
+            f = f.parent
+        return None
+
+    def has(self, key: str) -> bool:
+        f = self
+        while f is not None:
+            if key in f.vars:
+                return True
+            f = f.parent
+        return False
+
+
+def _merge_vars(frames_vars: list[dict]) -> dict:
+    keys = set().union(*frames_vars)
+    out = {}
+    for k in keys:
+        vals = [v.get(k) for v in frames_vars]
+        first = vals[0]
+        out[k] = first if all(same(first, v) for v in vals[1:]) else None
+    return out
+
+
+def _merge_values(values: list):
+    if not values:
+        return None
+    first = values[0]
+    return first if all(same(first, v) for v in values[1:]) else None
+
+
+def _int_const(node) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) is int
+    ):
+        return -node.operand.value
+    return None
+
+
+def _significant(value) -> bool:
+    """Whether an argument value makes a helper worth analysing per call."""
+    return isinstance(value, (Tensor, Layer, Sequential)) or (
+        isinstance(value, Str) and is_format_string(value.value)
+    )
+
+
+def _dim_ordering(value):
+    """Keras 1's dim_ordering='th'/'tf' as a data_format value."""
+    if isinstance(value, Str):
+        fmt = {"th": "channels_first", "tf": "channels_last"}.get(value.value)
+        return Str(fmt) if fmt else None
+    return value
+
+
+def _target_key(node) -> str | None:
+    """Variable key for a Name or a ``self.a.b`` chain."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        d = dotted(node)
+        if d and d.startswith("self."):
+            return d
+    return None

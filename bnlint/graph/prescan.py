@@ -1,0 +1,78 @@
+"""What the module says before any code runs: Keras' image data format,
+and which calls pass what to each function."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint import api
+from bnlint.graph.frame import (
+    _int_const,
+)
+
+
+class Prescan:
+    # ------------------------------------------------------------------
+    # Module prescan
+    # ------------------------------------------------------------------
+    def _keras_default(self) -> str | None:
+        """Keras' image_data_format for this module: channels_last unless
+        module-level code sets it; None when it is set in a function or
+        to something we cannot read."""
+        found = []
+        calls = self.index.calls if self.index.mentions("set_image_d") else ()
+        for node in calls:
+            name = self.imports.resolve(node.func)
+            if name in api.KERAS_FORMAT_SETTERS or name in api.KERAS_ORDERING_SETTERS:
+                arg = node.args[0] if node.args else None
+                if arg is None:
+                    for k in node.keywords:
+                        arg = k.value
+                val = arg.value if isinstance(arg, ast.Constant) else None
+                if name in api.KERAS_ORDERING_SETTERS:
+                    val = {"th": "channels_first", "tf": "channels_last"}.get(val)
+                found.append(val if self.index.runs_at_import(node) else None)
+        if not found:
+            # Concatenating along axis 1 is what channels_first code does
+            # with feature maps: the global format is likely configured
+            # elsewhere (keras.json), so do not assume the default.
+            if self._concats_on_axis_1() or self._keras_1_era():
+                return None
+            return "channels_last"
+        if any(v not in ("channels_first", "channels_last") for v in found) or len(set(found)) > 1:
+            return None
+        return found[0]
+
+    def _keras_1_era(self) -> bool:
+        """Keras 1 code (border_mode=, subsample=, nb_filter=) often ran
+        with Theano ordering from keras.json: its default is unknowable."""
+        return any(self.index.mentions(w) for w in ("border_mode", "subsample=", "nb_filter", "nb_row"))
+
+    def _concats_on_axis_1(self) -> bool:
+        if not self.index.mentions("oncatenate"):
+            return False
+        for node in self.index.calls:
+            name = self.imports.resolve(node.func)
+            if name in ("keras.layers.concatenate", "keras.layers.Concatenate", "keras.backend.concatenate"):
+                for k in node.keywords:
+                    if k.arg == "axis" and _int_const(k.value) == 1:
+                        return True
+                if name == "keras.layers.Concatenate" and node.args and _int_const(node.args[0]) == 1:
+                    return True
+        return False
+
+    @property
+    def call_args(self) -> dict[str, list[ast.Call]]:
+        """Calls by simple name (``f(...)``) and by ``self.m(...)``."""
+        if self._call_args is not None:
+            return self._call_args
+        out: dict[str, list[ast.Call]] = {}
+        self._call_args = out
+        for node in self.index.calls:
+            if isinstance(node.func, ast.Name):
+                out.setdefault(node.func.id, []).append(node)
+            elif isinstance(node.func, ast.Attribute) and isinstance(
+                node.func.value, ast.Name
+            ) and node.func.value.id == "self":
+                out.setdefault("self." + node.func.attr, []).append(node)
+        return out

@@ -30,7 +30,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import corpus  # noqa: E402
 
-
 _PEAK = (
     "import resource, subprocess, sys; "
     "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
@@ -85,12 +84,18 @@ def main() -> None:
     cache = os.path.join(tmp or tempfile.mkdtemp(), "bnlint-cache")
     env_cache = ["--cache-dir", cache]
     one = next(
-        (os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
-         if f.endswith(".py") and "BatchNormalization" in open(os.path.join(d, f)).read()),
+        (
+            os.path.join(d, f)
+            for d, _, fs in os.walk(root)
+            for f in fs
+            if f.endswith(".py") and "BatchNormalization" in open(os.path.join(d, f)).read()
+        ),
         None,
     )
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"corpus: {root} ({info['files']} files, {info['model_files']} model files, {info['lines']} lines)")
 
     results: dict[str, list[float]] = {}
@@ -121,7 +126,9 @@ def main() -> None:
     print(f"warm  bnlint/ruff: {med['bnlint warm'] / med['ruff warm']:.2f}x  (goal <= 1x)")
     if one:
         print(f"one file: {med['bnlint one file']:.3f} s  (goal <= 0.3 s)")
-    print(f"peak memory (bnlint cold): {peak_mb(bnlint + ['check', '--no-cache', '.'], root)} MB  (goal < 300 MB)")
+    print(
+        f"peak memory (bnlint cold): {peak_mb(bnlint + ['check', '--no-cache', '.'], root)} MB  (goal < 300 MB)"
+    )
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -76,7 +76,7 @@ def _plain_class(rng: random.Random) -> str:
 
 
 _MODEL_TEMPLATES = [
-    '''def {fn}(x, filters, training=False):
+    """def {fn}(x, filters, training=False):
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
@@ -85,22 +85,22 @@ _MODEL_TEMPLATES = [
     return layers.ReLU()(x)
 
 
-''',
-    '''def {fn}(images, kernel):
+""",
+    """def {fn}(images, kernel):
     conv = tf.nn.conv2d(images, kernel, strides=[1, 1, 1, 1], padding="SAME")
     mean, var = tf.nn.moments(conv, {axes})
     return tf.nn.batch_normalization(conv, mean, var, None, None, 1e-3)
 
 
-''',
-    '''def {fn}(inputs, filters):
+""",
+    """def {fn}(inputs, filters):
     x = layers.Conv2D(filters, 3, padding="same", data_format="channels_first")(inputs)
     x = layers.BatchNormalization(axis={axis_cf})(x)
     return layers.Activation("relu")(x)
 
 
-''',
-    '''class {cls}(keras.Model):
+""",
+    """class {cls}(keras.Model):
     def __init__(self, filters):
         super().__init__()
         self.conv = layers.Conv2D(filters, 3, padding="same")
@@ -112,7 +112,7 @@ _MODEL_TEMPLATES = [
         return self.head(layers.GlobalAveragePooling2D()(x))
 
 
-''',
+""",
 ]
 
 
@@ -125,13 +125,15 @@ def _model_file(rng: random.Random, buggy: bool) -> str:
         parts.append(_plain_function(rng))
     for _ in range(rng.randint(2, 4)):
         t = rng.choice(_MODEL_TEMPLATES)
-        parts.append(t.format(
-            fn=_name(rng) + "_block",
-            cls="".join(w.title() for w in rng.sample(_WORDS, 2)) + "Net",
-            axis=rng.choice([1, 2]) if buggy else -1,
-            axis_cf=rng.choice([-1, 3]) if buggy else 1,
-            axes=rng.choice(["[0]", "[0, 1, 2, 3]"]) if buggy else "[0, 1, 2]",
-        ))
+        parts.append(
+            t.format(
+                fn=_name(rng) + "_block",
+                cls="".join(w.title() for w in rng.sample(_WORDS, 2)) + "Net",
+                axis=rng.choice([1, 2]) if buggy else -1,
+                axis_cf=rng.choice([-1, 3]) if buggy else 1,
+                axes=rng.choice(["[0]", "[0, 1, 2, 3]"]) if buggy else "[0, 1, 2]",
+            )
+        )
     for _ in range(rng.randint(1, 3)):
         parts.append(_plain_class(rng))
     return "".join(parts)

@@ -26,10 +26,17 @@ CONVS.update(
     _family(
         "tf.nn",
         {
-            "conv1d": 3, "conv2d": 4, "conv3d": 5, "convolution": None,
-            "depthwise_conv2d": 4, "depthwise_conv2d_native": 4,
-            "separable_conv2d": 4, "conv1d_transpose": 3,
-            "conv2d_transpose": 4, "conv3d_transpose": 5, "atrous_conv2d": 4,
+            "conv1d": 3,
+            "conv2d": 4,
+            "conv3d": 5,
+            "convolution": None,
+            "depthwise_conv2d": 4,
+            "depthwise_conv2d_native": 4,
+            "separable_conv2d": 4,
+            "conv1d_transpose": 3,
+            "conv2d_transpose": 4,
+            "conv3d_transpose": 5,
+            "atrous_conv2d": 4,
         },
         df_index=4,
     )
@@ -38,8 +45,13 @@ CONVS.update(
     _family(
         "tflayers",
         {
-            "conv1d": 3, "conv2d": 4, "conv3d": 5, "separable_conv1d": 3,
-            "separable_conv2d": 4, "conv2d_transpose": 4, "conv3d_transpose": 5,
+            "conv1d": 3,
+            "conv2d": 4,
+            "conv3d": 5,
+            "separable_conv1d": 3,
+            "separable_conv2d": 4,
+            "conv2d_transpose": 4,
+            "conv3d_transpose": 5,
         },
         df_index=5,
     )
@@ -48,8 +60,13 @@ CONVS.update(
     _family(
         "tflayers",
         {
-            "Conv1D": 3, "Conv2D": 4, "Conv3D": 5, "SeparableConv1D": 3,
-            "SeparableConv2D": 4, "Conv2DTranspose": 4, "Conv3DTranspose": 5,
+            "Conv1D": 3,
+            "Conv2D": 4,
+            "Conv3D": 5,
+            "SeparableConv1D": 3,
+            "SeparableConv2D": 4,
+            "Conv2DTranspose": 4,
+            "Conv3DTranspose": 5,
         },
         df_index=4,
         layer=True,
@@ -59,12 +76,23 @@ CONVS.update(
     _family(
         "keras.layers",
         {
-            "Conv1D": 3, "Conv2D": 4, "Conv3D": 5, "Convolution1D": 3,
-            "Convolution2D": 4, "Convolution3D": 5, "DepthwiseConv1D": 3,
-            "DepthwiseConv2D": 4, "SeparableConv1D": 3, "SeparableConv2D": 4,
-            "SeparableConvolution1D": 3, "SeparableConvolution2D": 4,
-            "Conv1DTranspose": 3, "Conv2DTranspose": 4, "Conv3DTranspose": 5,
-            "Convolution2DTranspose": 4, "Convolution3DTranspose": 5,
+            "Conv1D": 3,
+            "Conv2D": 4,
+            "Conv3D": 5,
+            "Convolution1D": 3,
+            "Convolution2D": 4,
+            "Convolution3D": 5,
+            "DepthwiseConv1D": 3,
+            "DepthwiseConv2D": 4,
+            "SeparableConv1D": 3,
+            "SeparableConv2D": 4,
+            "SeparableConvolution1D": 3,
+            "SeparableConvolution2D": 4,
+            "Conv1DTranspose": 3,
+            "Conv2DTranspose": 4,
+            "Conv3DTranspose": 5,
+            "Convolution2DTranspose": 4,
+            "Convolution3DTranspose": 5,
         },
         df_index=4,
         keras=True,
@@ -75,10 +103,17 @@ CONVS.update(
     _family(
         "slim",
         {
-            "conv1d": 3, "conv2d": 4, "conv3d": 5, "convolution": None,
-            "convolution1d": 3, "convolution2d": 4, "convolution3d": 5,
-            "conv2d_transpose": 4, "convolution2d_transpose": 4,
-            "conv3d_transpose": 5, "convolution3d_transpose": 5,
+            "conv1d": 3,
+            "conv2d": 4,
+            "conv3d": 5,
+            "convolution": None,
+            "convolution1d": 3,
+            "convolution2d": 4,
+            "convolution3d": 5,
+            "conv2d_transpose": 4,
+            "convolution2d_transpose": 4,
+            "conv3d_transpose": 5,
+            "convolution3d_transpose": 5,
         },
         df_index=5,
         slim=True,
@@ -118,32 +153,45 @@ MOMENTS = {"tf.nn.moments", "keras.ops.moments", "keras.backend.moments"}
 BATCH_NORMALIZATION = "tf.nn.batch_normalization"
 
 # Ops whose output has the layout of their first tensor argument.
-PRESERVING_FUNCTIONS = {
-    f"tf.nn.{n}"
-    for n in (
-        "relu relu6 crelu elu selu gelu silu swish leaky_relu sigmoid tanh "
-        "softplus softsign dropout bias_add lrn local_response_normalization"
-    ).split()
-} | {
-    f"tf.{n}"
-    for n in (
-        "identity add add_n maximum minimum multiply subtract sigmoid tanh "
-        "abs square clip_by_value stop_gradient where"
-    ).split()
-} | {
-    f"keras.activations.{n}"
-    for n in "relu relu6 elu selu gelu silu swish sigmoid tanh leaky_relu".split()
-} | {
-    f"keras.layers.{n}" for n in "add average maximum minimum multiply subtract".split()
-} | {
-    "keras.backend.relu", "slim.dropout", "slim.bias_add", "tflayers.dropout",
-}
+PRESERVING_FUNCTIONS = (
+    {
+        f"tf.nn.{n}"
+        for n in (
+            "relu relu6 crelu elu selu gelu silu swish leaky_relu sigmoid tanh "
+            "softplus softsign dropout bias_add lrn local_response_normalization"
+        ).split()
+    }
+    | {
+        f"tf.{n}"
+        for n in (
+            "identity add add_n maximum minimum multiply subtract sigmoid tanh "
+            "abs square clip_by_value stop_gradient where"
+        ).split()
+    }
+    | {
+        f"keras.activations.{n}"
+        for n in "relu relu6 elu selu gelu silu swish sigmoid tanh leaky_relu".split()
+    }
+    | {f"keras.layers.{n}" for n in "add average maximum minimum multiply subtract".split()}
+    | {
+        "keras.backend.relu",
+        "slim.dropout",
+        "slim.bias_add",
+        "tflayers.dropout",
+    }
+)
 CONCAT_FUNCTIONS = {"tf.concat", "keras.layers.concatenate", "keras.backend.concatenate"}
 
 # Pooling ops that keep the layout when their data_format matches the tensor.
 POOL_FUNCTIONS = {
-    **{f"tf.nn.{n}": 4 for n in "max_pool avg_pool max_pool2d avg_pool2d max_pool1d avg_pool1d max_pool3d avg_pool3d pool".split()},
-    **{f"tflayers.{n}": 5 for n in "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d".split()},
+    **{
+        f"tf.nn.{n}": 4
+        for n in "max_pool avg_pool max_pool2d avg_pool2d max_pool1d avg_pool1d max_pool3d avg_pool3d pool".split()
+    },
+    **{
+        f"tflayers.{n}": 5
+        for n in "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d".split()
+    },
     **{f"slim.{n}": 4 for n in "max_pool2d avg_pool2d max_pool3d avg_pool3d".split()},
 }
 
@@ -159,17 +207,28 @@ KERAS_PRESERVING = {
 # Keras layers that keep the layout when their data_format matches:
 # name -> positional index of data_format.
 KERAS_FORMATTED = {
-    **{f"keras.layers.{n}": 3 for n in (
-        "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D "
-        "AveragePooling2D AveragePooling3D MaxPool1D MaxPool2D MaxPool3D "
-        "AvgPool1D AvgPool2D AvgPool3D").split()},
-    **{f"keras.layers.{n}": 1 for n in (
-        "ZeroPadding1D ZeroPadding2D ZeroPadding3D UpSampling1D UpSampling2D "
-        "UpSampling3D Cropping1D Cropping2D Cropping3D SpatialDropout1D "
-        "SpatialDropout2D SpatialDropout3D").split()},
-    **{f"tflayers.{n}": 3 for n in (
-        "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D "
-        "AveragePooling2D AveragePooling3D").split()},
+    **{
+        f"keras.layers.{n}": 3
+        for n in (
+            "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D "
+            "AveragePooling2D AveragePooling3D MaxPool1D MaxPool2D MaxPool3D "
+            "AvgPool1D AvgPool2D AvgPool3D"
+        ).split()
+    },
+    **{
+        f"keras.layers.{n}": 1
+        for n in (
+            "ZeroPadding1D ZeroPadding2D ZeroPadding3D UpSampling1D UpSampling2D "
+            "UpSampling3D Cropping1D Cropping2D Cropping3D SpatialDropout1D "
+            "SpatialDropout2D SpatialDropout3D"
+        ).split()
+    },
+    **{
+        f"tflayers.{n}": 3
+        for n in (
+            "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D"
+        ).split()
+    },
 }
 KERAS_TIME_DISTRIBUTED = "keras.layers.TimeDistributed"
 KERAS_SEQUENTIAL = {"keras.Sequential", "keras.models.Sequential"}
@@ -185,9 +244,16 @@ KERAS_FORMAT_GETTERS = {"keras.backend.image_data_format", "keras.config.image_d
 VARIABLE_FACTORIES = {"tf.Variable": (0, False), "tf.get_variable": (1, True)}
 # Initial-value constructors whose shape we can read: name -> shape index.
 SHAPED_INITIALIZERS = {
-    "tf.ones": 0, "tf.zeros": 0, "tf.fill": 0, "tf.random_normal": 0,
-    "tf.random.normal": 0, "tf.truncated_normal": 0, "tf.random.truncated_normal": 0,
-    "tf.random_uniform": 0, "tf.random.uniform": 0, "tf.constant": 2,
+    "tf.ones": 0,
+    "tf.zeros": 0,
+    "tf.fill": 0,
+    "tf.random_normal": 0,
+    "tf.random.normal": 0,
+    "tf.truncated_normal": 0,
+    "tf.random.truncated_normal": 0,
+    "tf.random_uniform": 0,
+    "tf.random.uniform": 0,
+    "tf.constant": 2,
 }
 ASSIGN_FUNCTIONS = {"tf.assign", "tf.assign_sub", "tf.assign_add"}
 
@@ -205,10 +271,25 @@ def is_known(name: str) -> bool:
 
 
 _KNOWN = (
-    set(CONVS) | set(BN_AXIS_CLASSES) | set(BN_AXIS_FUNCTIONS) | set(BN_FORMAT_OPS)
-    | MOMENTS | {BATCH_NORMALIZATION} | PRESERVING_FUNCTIONS | CONCAT_FUNCTIONS
-    | set(POOL_FUNCTIONS) | KERAS_PRESERVING | set(KERAS_FORMATTED) | {KERAS_TIME_DISTRIBUTED}
-    | KERAS_SEQUENTIAL | KERAS_FORMAT_SETTERS | KERAS_ORDERING_SETTERS | KERAS_FORMAT_GETTERS
-    | set(VARIABLE_FACTORIES) | set(SHAPED_INITIALIZERS) | ASSIGN_FUNCTIONS | set(CONV_RNNS)
+    set(CONVS)
+    | set(BN_AXIS_CLASSES)
+    | set(BN_AXIS_FUNCTIONS)
+    | set(BN_FORMAT_OPS)
+    | MOMENTS
+    | {BATCH_NORMALIZATION}
+    | PRESERVING_FUNCTIONS
+    | CONCAT_FUNCTIONS
+    | set(POOL_FUNCTIONS)
+    | KERAS_PRESERVING
+    | set(KERAS_FORMATTED)
+    | {KERAS_TIME_DISTRIBUTED}
+    | KERAS_SEQUENTIAL
+    | KERAS_FORMAT_SETTERS
+    | KERAS_ORDERING_SETTERS
+    | KERAS_FORMAT_GETTERS
+    | set(VARIABLE_FACTORIES)
+    | set(SHAPED_INITIALIZERS)
+    | ASSIGN_FUNCTIONS
+    | set(CONV_RNNS)
     | {"slim.arg_scope", "slim.fully_connected", "slim.layer_norm", "slim.instance_norm", "slim.group_norm"}
 )

@@ -66,7 +66,9 @@ def _prepare(directory: str) -> None:
     tag = os.path.join(directory, "CACHEDIR.TAG")
     if not os.path.exists(tag):
         with open(tag, "w", encoding="utf-8") as f:
-            f.write("Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by bnlint.\n")
+            f.write(
+                "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by bnlint.\n"
+            )
     ignore = os.path.join(directory, ".gitignore")
     if not os.path.exists(ignore):
         with open(ignore, "w", encoding="utf-8") as f:

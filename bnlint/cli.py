@@ -43,23 +43,55 @@ def _per_file(values):
 def common_options(f):
     options = [
         click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated)."),
-        click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection."),
+        click.option(
+            "--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection."
+        ),
         click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable."),
-        click.option("--per-file-ignores", "per_file_ignores", multiple=True, metavar="GLOB:CODES", help="Disable codes in files matching GLOB."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this configuration file."),
+        click.option(
+            "--per-file-ignores",
+            "per_file_ignores",
+            multiple=True,
+            metavar="GLOB:CODES",
+            help="Disable codes in files matching GLOB.",
+        ),
+        click.option(
+            "--config", "config_path", type=click.Path(dir_okay=False), help="Use this configuration file."
+        ),
         click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
         click.option("--exclude", multiple=True, help="Replace the default excludes (globs)."),
         click.option("--extend-exclude", multiple=True, help="Add excludes (globs)."),
-        click.option("--force-exclude/--no-force-exclude", default=None, help="Apply excludes to files named on the command line too."),
-        click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip files that .gitignore ignores (default: on)."),
+        click.option(
+            "--force-exclude/--no-force-exclude",
+            default=None,
+            help="Apply excludes to files named on the command line too.",
+        ),
+        click.option(
+            "--respect-gitignore/--no-respect-gitignore",
+            default=None,
+            help="Skip files that .gitignore ignores (default: on).",
+        ),
         click.option("--stdin-filename", help="The file name for source read from stdin ('-')."),
-        click.option("--output-format", type=click.Choice(FORMATS), default=None, help="How to print findings."),
-        click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write findings to this file."),
+        click.option(
+            "--output-format", type=click.Choice(FORMATS), default=None, help="How to print findings."
+        ),
+        click.option(
+            "--output-file", "-o", type=click.Path(dir_okay=False), help="Write findings to this file."
+        ),
         click.option("--no-cache", is_flag=True, help="Do not read or write the cache."),
-        click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default .bnlint_cache, or $BNLINT_CACHE_DIR)."),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            help="Cache folder (default .bnlint_cache, or $BNLINT_CACHE_DIR).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary."),
         click.option("--verbose", "-v", is_flag=True, help="Say which configuration file is used."),
-        click.option("--unsafe-fixes", "unsafe_fixes", is_flag=True, default=None, help="Also apply (or count) unsafe fixes."),
+        click.option(
+            "--unsafe-fixes",
+            "unsafe_fixes",
+            is_flag=True,
+            default=None,
+            help="Also apply (or count) unsafe fixes.",
+        ),
         click.argument("paths", nargs=-1, type=click.Path()),
     ]
     for option in reversed(options):
@@ -100,7 +132,12 @@ class Run:
             raise config.ConfigError(f"{first}: unknown output-format `{self.output_format}`")
         self.cache_dir = opts["cache_dir"] or file_opts.get("cache-dir")
         if opts["verbose"]:
-            click.echo(f"Using configuration from {first}" if first else "No configuration file found; using defaults", err=True)
+            click.echo(
+                f"Using configuration from {first}"
+                if first
+                else "No configuration file found; using defaults",
+                err=True,
+            )
 
     def _anchor(self) -> str:
         p = self.paths[0]
@@ -117,7 +154,9 @@ class Run:
         folder = os.path.dirname(os.path.abspath(path))
         if folder not in self._by_dir:
             found = config.find(folder)
-            self._by_dir[folder] = self.root if found == self.root_config else config.settings_from(found, self.overrides)
+            self._by_dir[folder] = (
+                self.root if found == self.root_config else config.settings_from(found, self.overrides)
+            )
         return self._by_dir[folder]
 
     def discover(self):
@@ -126,8 +165,10 @@ class Run:
         s = self.root
         return discover(
             [p for p in self.paths if p != "-"],
-            exclude=s.exclude, extend_exclude=s.extend_exclude,
-            force_exclude=s.force_exclude, respect_gitignore=s.respect_gitignore,
+            exclude=s.exclude,
+            extend_exclude=s.extend_exclude,
+            force_exclude=s.force_exclude,
+            respect_gitignore=s.respect_gitignore,
         )
 
     def cache(self):
@@ -234,12 +275,18 @@ def _summary(run: Run, diagnostics, hidden_unsafe: int = 0) -> None:
     if run.opts["quiet"] or run.output_format not in ("concise", "full"):
         return
     if diagnostics:
-        fixable = sum(1 for d in diagnostics if d.fix is not None and (d.fix.applicability == "safe" or run.root.unsafe_fixes))
+        fixable = sum(
+            1
+            for d in diagnostics
+            if d.fix is not None and (d.fix.applicability == "safe" or run.root.unsafe_fixes)
+        )
         noun = "problem" if len(diagnostics) == 1 else "problems"
         click.echo(f"Found {len(diagnostics)} {noun} ({fixable} fixable).")
         unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "unsafe")
         if unsafe and not run.root.unsafe_fixes:
-            click.echo(f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option.")
+            click.echo(
+                f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option."
+            )
     else:
         click.echo("All checks passed!")
 
@@ -352,7 +399,10 @@ def fix(**opts):
     if opts["diff"]:
         if not opts["quiet"]:
             n = total_fixed
-            click.echo(f"Would fix {n} problem{'s' if n != 1 else ''} in {changed} file{'s' if changed != 1 else ''}.", err=True)
+            click.echo(
+                f"Would fix {n} problem{'s' if n != 1 else ''} in {changed} file{'s' if changed != 1 else ''}.",
+                err=True,
+            )
         sys.exit(EXIT_ERROR if error else (EXIT_FINDINGS if changed else EXIT_CLEAN))
     out_err = stdin
     if not stdin:
@@ -369,7 +419,10 @@ def fix(**opts):
         click.echo(msg, err=out_err)
         unsafe = sum(1 for d in remaining if d.fix is not None and d.fix.applicability == "unsafe")
         if unsafe and not run.root.unsafe_fixes:
-            click.echo(f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option.", err=out_err)
+            click.echo(
+                f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option.",
+                err=out_err,
+            )
     if error:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if remaining else EXIT_CLEAN)
@@ -409,7 +462,8 @@ def rules_cmd():
 @click.option("--cache-dir", type=click.Path(file_okay=False))
 def clean(cache_dir):
     """Remove the cache folder."""
-    from bnlint.cache import cache_dir as resolve, clean as remove
+    from bnlint.cache import cache_dir as resolve
+    from bnlint.cache import clean as remove
 
     d = resolve(cache_dir)
     click.echo(f"Removed {d}" if remove(d) else f"No cache at {d}")

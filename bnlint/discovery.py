@@ -12,11 +12,34 @@ from dataclasses import dataclass, field
 
 SUFFIXES = (".py", ".pyi", ".ipynb")
 DEFAULT_EXCLUDE = (
-    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
-    ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype",
-    ".ruff_cache", ".bnlint_cache", ".svn", ".tox", ".venv", ".vscode",
-    "__pypackages__", "__pycache__", "_build", "buck-out", "build", "dist",
-    "node_modules", "site-packages", "venv",
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".bnlint_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pypackages__",
+    "__pycache__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
 )
 
 
@@ -95,9 +118,7 @@ class _Excludes:
 
     def __init__(self, patterns):
         self.names = {p for p in patterns if not any(c in p for c in "*?[/")}
-        self.globs = [
-            re.compile(fnmatch.translate(p)) for p in patterns if p not in self.names
-        ] + [
+        self.globs = [re.compile(fnmatch.translate(p)) for p in patterns if p not in self.names] + [
             re.compile(fnmatch.translate("*/" + p.lstrip("/"))) for p in patterns if p not in self.names
         ]
 

@@ -60,4 +60,3 @@ def list_codes() -> list[str]:
         if folder.is_dir():
             codes |= {p.stem for p in folder.glob("BN*.md")}
     return sorted(codes)
-

@@ -45,9 +45,7 @@ def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
     else:
         sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     trailing = last.comma
-    if isinstance(trailing, cst.Comma) and isinstance(
-        trailing.whitespace_after, cst.ParenthesizedWhitespace
-    ):
+    if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
         sep = trailing
     args[-1] = last.with_changes(comma=sep)
     args.append(arg.with_changes(comma=trailing))
@@ -107,9 +105,7 @@ def _set_key(node: cst.BaseExpression, edit: SetKey) -> cst.BaseExpression:
     else:
         sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     trailing = last.comma
-    if isinstance(trailing, cst.Comma) and isinstance(
-        trailing.whitespace_after, cst.ParenthesizedWhitespace
-    ):
+    if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
         sep = trailing
     elements[-1] = last.with_changes(comma=sep)
     elements.append(new.with_changes(comma=trailing))
@@ -230,9 +226,7 @@ def _add_import(module: cst.Module, imp: AddImport) -> cst.Module:
                 names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
                 names.append(cst.ImportAlias(name=cst.Name(imp.name), comma=last.comma))
                 new_small = small.with_changes(names=names)
-                body[i] = stmt.with_changes(
-                    body=[new_small if s is small else s for s in stmt.body]
-                )
+                body[i] = stmt.with_changes(body=[new_small if s is small else s for s in stmt.body])
                 return module.with_changes(body=body)
     new = cst.parse_statement(f"from {imp.module} import {imp.name}\n")
     body.insert(last_import + 1, new)

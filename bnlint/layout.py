@@ -75,13 +75,13 @@ class Layout:
             return f"time-distributed {inner.format_name()}"
         return self.format_name()
 
-    def drop_time(self) -> "Layout | None":
+    def drop_time(self) -> Layout | None:
         """Inner layout seen by a TimeDistributed layer."""
         if self.lead < 2:
             return None
         return Layout(None if self.rank is None else self.rank - 1, self.last, self.lead - 1)
 
-    def add_time(self) -> "Layout":
+    def add_time(self) -> Layout:
         return Layout(None if self.rank is None else self.rank + 1, self.last, self.lead + 1)
 
 

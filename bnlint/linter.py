@@ -18,6 +18,7 @@ from bnlint.source import SourceFile
 
 SYNTAX_ERROR = "BN900"
 INTERNAL_ERROR = "BN901"
+DEFAULT = Settings()
 
 
 @dataclass
@@ -64,7 +65,7 @@ def decode_check(path: str, data: bytes) -> Result:
     return result
 
 
-def lint_source(path: str, data: bytes, settings: Settings = Settings(), use_prefilter: bool = True) -> Result:
+def lint_source(path: str, data: bytes, settings: Settings = DEFAULT, use_prefilter: bool = True) -> Result:
     result = Result(path)
     enabled = settings.enabled_codes(RULES)
     if use_prefilter and not prefilter.may_have_findings(data):
@@ -100,7 +101,8 @@ def lint_source(path: str, data: bytes, settings: Settings = Settings(), use_pre
             result.error = Diagnostic(
                 INTERNAL_ERROR,
                 f"internal error in {rule.code} ({type(exc).__name__}: {exc}); please report it",
-                path, ((1, 0), (1, 0)),
+                path,
+                ((1, 0), (1, 0)),
             )
             result.internal = True
     found = filter_suppressed(source, found, settings)
@@ -123,7 +125,7 @@ class _Taken:
                 if not (a[1] <= span[0] or span[1] <= a[0]):
                     return True
         # a long span claimed earlier may cover this one from further left
-        return any(a[0] <= span[0] and span[1] <= a[1] for a in self.spans[max(0, i - 8):i])
+        return any(a[0] <= span[0] and span[1] <= a[1] for a in self.spans[max(0, i - 8) : i])
 
     def add(self, span) -> None:
         bisect.insort(self.spans, span)
@@ -133,7 +135,7 @@ def _spans(fix):
     return [e.span for e in fix.edits if hasattr(e, "span")]
 
 
-def fix_source(path: str, data: bytes, settings: Settings = Settings(), max_rounds: int = 10):
+def fix_source(path: str, data: bytes, settings: Settings = DEFAULT, max_rounds: int = 10):
     """Apply fixes until nothing changes.  Returns (data, fixed, result)
     where ``result`` is the lint of the final data."""
     from bnlint.fixes import apply_edits  # libcst only when fixing

@@ -56,7 +56,7 @@ def canonical(qualified: str) -> str:
             return _EXACT[name]
         for old, new in _PREFIXES:
             if name.startswith(old):
-                name = new + name[len(old):]
+                name = new + name[len(old) :]
                 break
         else:
             break

@@ -116,9 +116,11 @@ class Notebook:
     def _dump(self) -> str:
         indent = _detect_indent(self.original)
         for sort_keys in (True, False):
-            probe = json.dumps(json.loads(self.original), indent=indent, ensure_ascii=False, sort_keys=sort_keys)
+            probe = json.dumps(
+                json.loads(self.original), indent=indent, ensure_ascii=False, sort_keys=sort_keys
+            )
             if probe.rstrip("\n") == self.original.rstrip("\n"):
-                trail = self.original[len(self.original.rstrip("\n")):]
+                trail = self.original[len(self.original.rstrip("\n")) :]
                 return json.dumps(self.nb, indent=indent, ensure_ascii=False, sort_keys=sort_keys) + trail
         raise NotebookError("the notebook's JSON layout cannot be reproduced; not rewriting it")
 

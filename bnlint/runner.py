@@ -126,7 +126,11 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
     for r in _serial_or_pool(jobs):
         results[r.path] = r
         if cache is not None and not r.internal:
-            cache.put(r.path, digests[r.path], [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None])
+            cache.put(
+                r.path,
+                digests[r.path],
+                [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None],
+            )
     if cache is not None:
         cache.save()
     return [results[p] for p in paths]

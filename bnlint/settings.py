@@ -30,13 +30,13 @@ class Settings:
         # A more specific select beats a shorter ignore, as in ruff.
         out = set()
         for code in on:
-            sel = max((len(p) for p in (self.select or ()) + self.extend_select if code.startswith(p)), default=0)
+            sel = max(
+                (len(p) for p in (self.select or ()) + self.extend_select if code.startswith(p)), default=0
+            )
             ign = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
             if ign < 0 or sel > ign:
                 out.add(code)
         return frozenset(out)
 
     def cache_key(self) -> str:
-        return repr(
-            (self.select, self.extend_select, self.ignore, self.per_file_ignores, self.unsafe_fixes)
-        )
+        return repr((self.select, self.extend_select, self.ignore, self.per_file_ignores, self.unsafe_fixes))

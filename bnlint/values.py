@@ -58,7 +58,7 @@ class Layer:
     node: ast.Call
     layout: Layout | None = None
     fmt: Layout | None = None
-    inner: "Layer | None" = None
+    inner: Layer | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,8 @@ class Func:
     """A function defined in the module (or nested)."""
 
     node: ast.FunctionDef | ast.AsyncFunctionDef
-    env: "object" = field(default=None, compare=False, hash=False)
-    cls: "ClassInfo | None" = None
+    env: object = field(default=None, compare=False, hash=False)
+    cls: ClassInfo | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bnlint.cli import main
 
-BUGGY = '''import tensorflow as tf
+BUGGY = """import tensorflow as tf
 from tensorflow.keras import layers
 
 
@@ -25,22 +25,22 @@ def low(images, kernel):
     conv = tf.nn.conv2d(images, kernel, 1, "SAME")
     mean, var = tf.nn.moments(conv, [0])
     return tf.nn.batch_normalization(conv, mean, var, None, None, 1e-3)
-'''
-CLEAN = '''from tensorflow.keras import layers
+"""
+CLEAN = """from tensorflow.keras import layers
 
 
 def block(x):
     x = layers.Conv2D(8, 3, data_format="channels_first")(x)
     return layers.BatchNormalization(axis=1)(x)
-'''
-SLIM = '''import tf_slim as slim
+"""
+SLIM = """import tf_slim as slim
 
 
 def block(images, training):
     net = slim.conv2d(images, 64, [3, 3], activation_fn=None)
     net = slim.batch_norm(net, is_training=training)
     return net
-'''
+"""
 
 
 def run(*args, input=None, env=None):

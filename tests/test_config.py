@@ -65,7 +65,7 @@ def test_config_errors_name_file_and_key(tree):
     (tree / "pyproject.toml").write_text('[tool.bnlint]\nunsafe-fixes = "yes"\n')
     r = run("check", "--no-cache", "pkg")
     assert r.exit_code == 2 and "unsafe-fixes" in r.output
-    (tree / "pyproject.toml").write_text('[tool.bnlint\n')
+    (tree / "pyproject.toml").write_text("[tool.bnlint\n")
     assert run("check", "--no-cache", "pkg").exit_code == 2
 
 

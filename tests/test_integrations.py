@@ -55,7 +55,8 @@ def test_flake8_plugin(tmp_path):
     (tmp_path / "model.py").write_text(BUGGY)
     out = subprocess.run(
         [sys.executable, "-m", "flake8", "--select", "BN", str(tmp_path / "model.py")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 1, out.stderr
     assert ":7:9: BN003 " in out.stdout and ":13:17: BN001 " in out.stdout
@@ -86,12 +87,18 @@ def test_pre_commit_hooks(tmp_path):
     subprocess.run(["git", "add", "model.py"], cwd=repo, check=True)
     check = subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "bnlint-check", "--all-files"],
-        cwd=repo, capture_output=True, text=True, env=env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert check.returncode == 1, check.stdout + check.stderr
     assert "BN003" in check.stdout
     fix = subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "bnlint-fix", "--all-files"],
-        cwd=repo, capture_output=True, text=True, env=env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert "BatchNormalization(axis=1)" in (repo / "model.py").read_text(), fix.stdout + fix.stderr

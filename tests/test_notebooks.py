@@ -13,10 +13,17 @@ from bnlint.cli import main
 def _nb(cells, indent=1):
     nb = {
         "cells": [
-            {"cell_type": kind, "execution_count": None, "metadata": {"tags": ["t"]},
-             "outputs": [{"name": "stdout", "output_type": "stream", "text": ["hi\n"]}] if kind == "code" else [],
-             "source": src}
-            if kind == "code" else {"cell_type": kind, "metadata": {}, "source": src}
+            {
+                "cell_type": kind,
+                "execution_count": None,
+                "metadata": {"tags": ["t"]},
+                "outputs": [{"name": "stdout", "output_type": "stream", "text": ["hi\n"]}]
+                if kind == "code"
+                else [],
+                "source": src,
+            }
+            if kind == "code"
+            else {"cell_type": kind, "metadata": {}, "source": src}
             for kind, src in cells
         ],
         "metadata": {"kernelspec": {"name": "python3"}},
@@ -30,8 +37,14 @@ CELLS = [
     ("markdown", ["# A model\n", "with batch norm"]),
     ("code", ["%matplotlib inline\n", "from tensorflow.keras import layers\n", "!pip install tensorflow"]),
     ("code", ["def block(x):\n", "    return x\n"]),
-    ("code", ["x = layers.Conv2D(8, 3, data_format='channels_first')(inp)\n",
-              "x = layers.BatchNormalization()(x)\n", "files = !ls"]),
+    (
+        "code",
+        [
+            "x = layers.Conv2D(8, 3, data_format='channels_first')(inp)\n",
+            "x = layers.BatchNormalization()(x)\n",
+            "files = !ls",
+        ],
+    ),
 ]
 
 

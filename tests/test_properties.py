@@ -57,9 +57,13 @@ def keras_block(draw, i):
 @st.composite
 def lowlevel_block(draw, i):
     fmt = draw(st.sampled_from(["NHWC", "NCHW"]))
-    axes = draw(st.sampled_from(["[0]", "[0, 1, 2]", "[0, 2, 3]", "(0,)", "[0, 1, 2, 3]", "[1, 2, 3]", "axes"]))
+    axes = draw(
+        st.sampled_from(["[0]", "[0, 1, 2]", "[0, 2, 3]", "(0,)", "[0, 1, 2, 3]", "[1, 2, 3]", "axes"])
+    )
     keep = draw(st.sampled_from(["", ", keepdims=True", ", keep_dims=False"]))
-    shape = draw(st.sampled_from(["[32]", "[28, 28, 32]", "[32, 1, 1]", "conv.get_shape()[1:]", "conv.shape[-1:]"]))
+    shape = draw(
+        st.sampled_from(["[32]", "[28, 28, 32]", "[32, 1, 1]", "conv.get_shape()[1:]", "conv.shape[-1:]"])
+    )
     helper = draw(st.booleans())
     conv = f"tf.nn.conv2d(x, w, 1, 'SAME', data_format='{fmt}')"
     if helper:
@@ -136,24 +140,28 @@ def test_fix_parses_removes_findings_and_is_idempotent(source):
         assert fixed == data
 
 
-plain_statement = st.sampled_from([
-    "x = compute(a, b)",
-    "result = [i * 2 for i in range(10)]",
-    "if flag:\n        value = normalize(value)",
-    "for batch in loader:\n        total += batch.mean(axis=0)",
-    "axis = 1  # the channel axis",
-    "mean, var = stats(x, [0])",
-    "data_format = 'channels_first'",
-    "norm = 'batch_norm'",
-    "with open(path) as f:\n        text = f.read()",
-])
+plain_statement = st.sampled_from(
+    [
+        "x = compute(a, b)",
+        "result = [i * 2 for i in range(10)]",
+        "if flag:\n        value = normalize(value)",
+        "for batch in loader:\n        total += batch.mean(axis=0)",
+        "axis = 1  # the channel axis",
+        "mean, var = stats(x, [0])",
+        "data_format = 'channels_first'",
+        "norm = 'batch_norm'",
+        "with open(path) as f:\n        text = f.read()",
+    ]
+)
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(plain_statement, min_size=1, max_size=12), st.sampled_from(["\n", "\r\n"]))
 def test_code_without_conv_or_bn_is_never_changed(statements, newline):
     body = "".join(f"    {s}\n" for s in statements)
-    source = ("import numpy as np\n\n\ndef step(a, b, x, value, loader, flag, path):\n" + body).replace("\n", newline)
+    source = ("import numpy as np\n\n\ndef step(a, b, x, value, loader, flag, path):\n" + body).replace(
+        "\n", newline
+    )
     data = source.encode()
     fixed, count, result = fix_source("plain.py", data, EVERYTHING)
     assert fixed == data and count == 0 and result.diagnostics == []

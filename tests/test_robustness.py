@@ -14,14 +14,14 @@ from bnlint import fixes
 from bnlint.cli import main
 from bnlint.rules import BY_CODE
 
-MODEL = '''import tensorflow as tf
+MODEL = """import tensorflow as tf
 
 
 def f(x, w):
     conv = tf.nn.conv2d(x, w, 1, "SAME")  # é
     mean, var = tf.nn.moments(conv, [0])
     return tf.nn.batch_normalization(conv, mean, var, None, None, 1e-3)
-'''
+"""
 FIXED = MODEL.replace("[0])", "[0, 1, 2])")
 
 

@@ -29,7 +29,9 @@ def files(tmp_path_factory):
 
 
 def _flat(results):
-    return [(r.path, [to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None) for r in results]
+    return [
+        (r.path, [to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None) for r in results
+    ]
 
 
 def _settings(_path):

@@ -68,12 +68,15 @@ def verdicts(tmp_path_factory):
         if paths:
             procs[m] = subprocess.Popen(
                 [sys.executable, str(HARNESS / "worker.py"), m],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
             )
             procs[m].stdin.write(json.dumps(paths).encode())
             procs[m].stdin.close()
     out = {}
-    for m, proc in procs.items():
+    for proc in procs.values():
         stdout = proc.stdout.read()
         stderr = proc.stderr.read()
         proc.wait(timeout=900)

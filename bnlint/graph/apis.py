@@ -27,16 +27,12 @@ class Apis:
         for k in node.keywords:
             if k.arg == name:
                 return kws.get(name), k.value
-        if index < len(node.args) and not any(
-            isinstance(a, ast.Starred) for a in node.args[: index + 1]
-        ):
+        if index < len(node.args) and not any(isinstance(a, ast.Starred) for a in node.args[: index + 1]):
             return args[index], node.args[index]
         return None, None
 
     def _has_star_kwargs(self, node: ast.Call) -> bool:
-        return any(k.arg is None for k in node.keywords) or any(
-            isinstance(a, ast.Starred) for a in node.args
-        )
+        return any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args)
 
     def _api_call(self, name: str, node: ast.Call, args, kws, frame: Frame):
         first = args[0] if args else None
@@ -68,8 +64,14 @@ class Apis:
                 known = df_node is not None or (scoped is None and not self._has_star_kwargs(node))
                 if known or (scoped is not None and scoped is not _OPAQUE):
                     self.sites.add(
-                        "bn_format", node, x.layout, frame.via_call,
-                        api=name, df_node=df_node, df_value=df_val, scoped=scoped is not None,
+                        "bn_format",
+                        node,
+                        x.layout,
+                        frame.via_call,
+                        api=name,
+                        df_node=df_node,
+                        df_value=df_val,
+                        scoped=scoped is not None,
                     )
             if name == "tf.nn.fused_batch_norm":
                 return Seq((Tensor(x.layout) if isinstance(x, Tensor) else None, None, None))
@@ -81,8 +83,14 @@ class Apis:
             _, axes_node = self._arg(node, args, kws, 1, "axes")
             axes_val = self._axes_value(axes_node, frame)
             self.sites.add(
-                "moments", node, tensor.layout if tensor else None, frame.via_call,
-                scope=frame.scope, x_node=x_node, axes_node=axes_node, axes=axes_val,
+                "moments",
+                node,
+                tensor.layout if tensor else None,
+                frame.via_call,
+                scope=frame.scope,
+                x_node=x_node,
+                axes_node=axes_node,
+                axes=axes_val,
             )
             return Moments(node, tensor)
         if name == api.BATCH_NORMALIZATION:
@@ -101,7 +109,11 @@ class Apis:
         if name in api.VARIABLE_FACTORIES:
             return self._variable(name, node, args, kws, frame)
         if name in api.PRESERVING_FUNCTIONS:
-            x = first if first is not None else (kws.get("x") or kws.get("features") or kws.get("inputs") or kws.get("value"))
+            x = (
+                first
+                if first is not None
+                else (kws.get("x") or kws.get("features") or kws.get("inputs") or kws.get("value"))
+            )
             if isinstance(x, Seq):  # tf.add_n([a, b]), keras add([a, b])
                 return self._merge_tensors(x.items)
             if isinstance(x, Tensor):
@@ -133,8 +145,7 @@ class Apis:
             layers = first if first is not None else kws.get("layers")
             layout = None
             if isinstance(layers, Seq):
-                elts = layers.node.elts if layers.node is not None else []
-                for value, elt in zip(layers.items, elts):
+                for value in layers.items:
                     layout = self._thread(layout, value, node, frame).layout
             return Sequential(node, layout)
         if name in api.KERAS_FORMAT_GETTERS:
@@ -146,7 +157,11 @@ class Apis:
         _, df_node = self._arg(node, args, kws, 4, "data_format")
         fmt = self._format_value(kws.get("data_format"), df_node, None, default_last=None)
         seq = next((k.value for k in node.keywords if k.arg == "return_sequences"), None)
-        if fmt is None or (seq is not None and not isinstance(seq, ast.Constant)) or self._has_star_kwargs(node):
+        if (
+            fmt is None
+            or (seq is not None and not isinstance(seq, ast.Constant))
+            or self._has_star_kwargs(node)
+        ):
             return None
         plain, with_time = api.CONV_RNNS[name]
         if seq is not None and seq.value:

@@ -29,9 +29,6 @@ from bnlint.values import (
 
 
 class Expressions:
-    # ------------------------------------------------------------------
-    # Expressions
-    # ------------------------------------------------------------------
     def lookup(self, node, frame: Frame):
         key = _target_key(node)
         if key is None:
@@ -115,9 +112,6 @@ class Expressions:
             return Tensor(tensor.layout, tensor.normalized)
         return None
 
-    # ------------------------------------------------------------------
-    # Calls
-    # ------------------------------------------------------------------
     def _call(self, node: ast.Call, frame: Frame):
         func = node.func
         callee = None
@@ -130,7 +124,9 @@ class Expressions:
                     layer = self.ev(node.args[0], frame) if node.args else None
                     key = _target_key(func.value)
                     if key:
-                        self.bind(func.value, self._thread(owner.layout, layer, owner.node, frame), frame, None)
+                        self.bind(
+                            func.value, self._thread(owner.layout, layer, owner.node, frame), frame, None
+                        )
                     return None
                 if isinstance(owner, Param) and func.attr in ("assign", "assign_sub", "assign_add"):
                     self._assign_param(owner, node.args[0] if node.args else None, frame)

@@ -17,9 +17,6 @@ from bnlint.values import (
 
 
 class Formats:
-    # ------------------------------------------------------------------
-    # Formats
-    # ------------------------------------------------------------------
     def _format_value(self, value, node, rank, default_last) -> Layout | None:
         """Layout named by a data_format argument.  ``default_last`` None
         means the Keras global default applies."""
@@ -66,9 +63,6 @@ class Formats:
             return Layout(None, True)
         return self._format_value(df_val, df_node, spec.rank, default_last=None if spec.keras else True)
 
-    # ------------------------------------------------------------------
-    # slim arg_scope
-    # ------------------------------------------------------------------
     def _arg_scope(self, node, frame: Frame):
         if not isinstance(node, ast.Call):
             return None

@@ -21,9 +21,6 @@ _MAX_DEPTH = 8
 
 
 class Functions:
-    # ------------------------------------------------------------------
-    # Driver
-    # ------------------------------------------------------------------
     def run(self) -> Sites:
         self.exec_block(self.tree.body, self.module)
         # A name some function rebinds with ``global`` has no one value.

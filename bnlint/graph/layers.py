@@ -14,9 +14,6 @@ from bnlint.values import (
 
 
 class Layers:
-    # ------------------------------------------------------------------
-    # Layers
-    # ------------------------------------------------------------------
     def apply_layer(self, layer: Layer, x, frame: Frame):
         if layer.kind == "conv":
             return Tensor(layer.layout)

@@ -12,9 +12,6 @@ from bnlint.graph.frame import (
 
 
 class Prescan:
-    # ------------------------------------------------------------------
-    # Module prescan
-    # ------------------------------------------------------------------
     def _keras_default(self) -> str | None:
         """Keras' image_data_format for this module: channels_last unless
         module-level code sets it; None when it is set in a function or
@@ -71,8 +68,10 @@ class Prescan:
         for node in self.index.calls:
             if isinstance(node.func, ast.Name):
                 out.setdefault(node.func.id, []).append(node)
-            elif isinstance(node.func, ast.Attribute) and isinstance(
-                node.func.value, ast.Name
-            ) and node.func.value.id == "self":
+            elif (
+                isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self"
+            ):
                 out.setdefault("self." + node.func.attr, []).append(node)
         return out

@@ -21,9 +21,6 @@ from bnlint.values import (
 
 
 class Recorders:
-    # ------------------------------------------------------------------
-    # Sites
-    # ------------------------------------------------------------------
     def _bn_axis_site(self, node: ast.Call, x, frame: Frame) -> None:
         name = self.imports.resolve(node.func)
         index = api.BN_AXIS_CLASSES.get(name, api.BN_AXIS_FUNCTIONS.get(name, 0))
@@ -38,8 +35,15 @@ class Recorders:
         layout = x.layout if isinstance(x, Tensor) else None
         axis = self._axes_value(axis_node, frame) if axis_node is not None else IntList((-1,), None)
         self.sites.add(
-            "bn_axis", node, layout, frame.via_call,
-            axis_node=axis_node, axis=axis, index=index, api=name, scope=frame.scope,
+            "bn_axis",
+            node,
+            layout,
+            frame.via_call,
+            axis_node=axis_node,
+            axis=axis,
+            index=index,
+            api=name,
+            scope=frame.scope,
         )
 
     def _axes_value(self, node, frame: Frame):
@@ -79,8 +83,13 @@ class Recorders:
         if params_node is None and any(k.arg is None for k in node.keywords):
             return
         self.sites.add(
-            "normalizer", node, layout, frame.via_call,
-            fn=fn_name, params_node=params_node, params=params,
+            "normalizer",
+            node,
+            layout,
+            frame.via_call,
+            fn=fn_name,
+            params_node=params_node,
+            params=params,
         )
 
     def _variable(self, name, node, args, kws, frame):
@@ -120,12 +129,20 @@ class Recorders:
         # x.shape[1:], x.get_shape()[1:], x.get_shape().as_list()[1:], tf.shape(x)[1:]
         if isinstance(shape, ast.Subscript) and isinstance(shape.slice, ast.Slice):
             base = shape.value
-            if isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and base.func.attr == "as_list":
+            if (
+                isinstance(base, ast.Call)
+                and isinstance(base.func, ast.Attribute)
+                and base.func.attr == "as_list"
+            ):
                 base = base.func.value
             tensor_node = None
             if isinstance(base, ast.Attribute) and base.attr == "shape":
                 tensor_node = base.value
-            elif isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and base.func.attr == "get_shape":
+            elif (
+                isinstance(base, ast.Call)
+                and isinstance(base.func, ast.Attribute)
+                and base.func.attr == "get_shape"
+            ):
                 tensor_node = base.func.value
             elif isinstance(base, ast.Call) and self.imports.resolve(base.func) == "tf.shape" and base.args:
                 tensor_node = base.args[0]
@@ -147,9 +164,6 @@ class Recorders:
                     self.sites.add("param", param.shape, v.tensor.layout, frame.via_call, param=param)
                     return
 
-    # ------------------------------------------------------------------
-    # conv2d followed by a separate batch_norm (slim)
-    # ------------------------------------------------------------------
     def _conv_then_bn(self, stmt, nxt, rest, frame: Frame) -> None:
         if not (
             isinstance(stmt, ast.Assign)

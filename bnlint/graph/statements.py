@@ -19,14 +19,11 @@ from bnlint.values import (
 
 
 class Statements:
-    # ------------------------------------------------------------------
-    # Statements
-    # ------------------------------------------------------------------
     def exec_block(self, stmts, frame: Frame) -> None:
         for i, stmt in enumerate(stmts):
             self.exec_stmt(stmt, frame)
             if i + 1 < len(stmts):
-                self._conv_then_bn(stmt, stmts[i + 1], stmts[i + 2:], frame)
+                self._conv_then_bn(stmt, stmts[i + 1], stmts[i + 2 :], frame)
 
     def exec_stmt(self, stmt, frame: Frame) -> None:
         if isinstance(stmt, ast.Assign):
@@ -37,9 +34,7 @@ class Statements:
             if stmt.value is not None:
                 self.bind(stmt.target, self.ev(stmt.value, frame), frame, stmt.value)
         elif isinstance(stmt, ast.AugAssign):
-            value = self._binop(
-                ast.BinOp(left=stmt.target, op=stmt.op, right=stmt.value), frame
-            )
+            value = self._binop(ast.BinOp(left=stmt.target, op=stmt.op, right=stmt.value), frame)
             self.bind(stmt.target, value, frame, None)
         elif isinstance(stmt, ast.Expr):
             self.ev(stmt.value, frame)
@@ -128,7 +123,9 @@ class Statements:
             return
         if isinstance(value, Moments):
             site = self.sites.add(
-                "moments", value.node, value.tensor.layout if value.tensor else None,
+                "moments",
+                value.node,
+                value.tensor.layout if value.tensor else None,
                 frame.via_call,
             )
             site.info.setdefault("targets", set()).add(key)

@@ -42,11 +42,13 @@ class Env:
         s = 0
         while s < limit - p and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
             s += 1
-        return [{
-            "content": new[p:len(new) - s],
-            "location": _loc(old, p),
-            "end_location": _loc(old, len(old) - s),
-        }]
+        return [
+            {
+                "content": new[p : len(new) - s],
+                "location": _loc(old, p),
+                "end_location": _loc(old, len(old) - s),
+            }
+        ]
 
 
 def _loc(text: str, offset: int) -> dict:

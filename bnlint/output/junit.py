@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr, escape
+from xml.sax.saxutils import escape, quoteattr
 
 
 def junit(diagnostics, env) -> str:
@@ -13,7 +13,9 @@ def junit(diagnostics, env) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     out.append(f'<testsuites name="bnlint" tests="{max(total, 1)}" failures="{total}" errors="0">')
     if not by_file:
-        out.append('  <testsuite name="bnlint" tests="1" disabled="0" errors="0" failures="0" package="org.bnlint">')
+        out.append(
+            '  <testsuite name="bnlint" tests="1" disabled="0" errors="0" failures="0" package="org.bnlint">'
+        )
         out.append('    <testcase name="No errors found" classname="bnlint"/>')
         out.append("  </testsuite>")
     for path, ds in by_file.items():

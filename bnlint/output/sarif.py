@@ -39,12 +39,19 @@ def sarif(diagnostics, env) -> str:
             "ruleId": d.code,
             "level": "error",
             "message": {"text": d.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": l1, "startColumn": c1 + 1, "endLine": l2, "endColumn": c2 + 1},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                        "region": {
+                            "startLine": l1,
+                            "startColumn": c1 + 1,
+                            "endLine": l2,
+                            "endColumn": c2 + 1,
+                        },
+                    }
                 }
-            }],
+            ],
         }
         if d.code in index:
             res["ruleIndex"] = index[d.code]
@@ -52,9 +59,18 @@ def sarif(diagnostics, env) -> str:
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "bnlint", "version": __version__, "semanticVersion": __version__, "rules": rules}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "bnlint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -91,15 +91,12 @@ class MomentsAxes(Rule):
     def _fix(self, ctx: RuleContext, site, axes) -> Fix | None:
         layouts = {c.layout for c in site.contexts if c.layout}
         param = format_param(site.info["scope"])
-        if param and mixed(site) and len({(l.rank, l.lead) for l in layouts}) == 1:
+        if param and mixed(site) and len({(lay.rank, lay.lead) for lay in layouts}) == 1:
             return self._conditional_fix(ctx, site, axes, next(iter(layouts)), param)
-        if len({(l.last, l.lead) for l in layouts}) != 1:
+        if len({(lay.last, lay.lead) for lay in layouts}) != 1:
             return None
         layout = next(iter(layouts))
-        generic = (
-            len(layouts) > 1
-            or any(c.via_call or c.layout is None for c in site.contexts)
-        )
+        generic = len(layouts) > 1 or any(c.via_call or c.layout is None for c in site.contexts)
         if generic:
             x = site.info.get("x_node")
             if not isinstance(x, ast.Name) or layout.lead != 1:
@@ -141,8 +138,6 @@ class MomentsAxes(Rule):
     @staticmethod
     def _keeps_dims(call: ast.Call) -> bool:
         return any(
-            k.arg in ("keep_dims", "keepdims")
-            and isinstance(k.value, ast.Constant)
-            and k.value.value is True
+            k.arg in ("keep_dims", "keepdims") and isinstance(k.value, ast.Constant) and k.value.value is True
             for k in call.keywords
         )

@@ -19,9 +19,7 @@ def _per_activation(param, layout) -> bool | None:
     if param.dynamic_of is not None:
         s = param.shape.slice
         lower = s.lower
-        return (
-            isinstance(lower, ast.Constant) and lower.value == 1 and s.upper is None and s.step is None
-        )
+        return isinstance(lower, ast.Constant) and lower.value == 1 and s.upper is None and s.step is None
     elts = param.shape.elts
     n = len(elts)
     if n < 2 or n > r or any(isinstance(e, ast.Starred) for e in elts):

@@ -74,17 +74,24 @@ class DataFormat(Rule):
             fmt = _slim_format(layout) if op == "slim.batch_norm" else layout.format_name()
             got = site.info["df_value"].value if isinstance(site.info.get("df_value"), Str) else "NHWC"
             shown = "`batch_norm`" if op == "slim.batch_norm" else "`fused_batch_norm`"
-            how = "runs with the default data_format='NHWC'" if site.info.get("df_node") is None else f"has data_format='{got}'"
+            how = (
+                "runs with the default data_format='NHWC'"
+                if site.info.get("df_node") is None
+                else f"has data_format='{got}'"
+            )
             message = (
-                f"{shown} {how}, but its input is a {layout.describe()} conv output; "
-                f"pass data_format='{fmt}'"
+                f"{shown} {how}, but its input is a {layout.describe()} conv output; pass data_format='{fmt}'"
             )
             fix = None
             if len({c.layout.last for c in site.contexts if c.layout}) == 1 and not site.info.get("scoped"):
                 q = ctx.quote(site.info.get("df_node"))
                 fix = Fix(
                     f"Use data_format={q}{fmt}{q}",
-                    (SetArg(ctx.source.span(site.node), "data_format", f"{q}{fmt}{q}", api.BN_FORMAT_OPS[op]),),
+                    (
+                        SetArg(
+                            ctx.source.span(site.node), "data_format", f"{q}{fmt}{q}", api.BN_FORMAT_OPS[op]
+                        ),
+                    ),
                 )
             target = site.info.get("df_node") or site.node
             out.append(ctx.diagnostic(self.code, target, message, fix))
@@ -96,7 +103,7 @@ class DataFormat(Rule):
             if site.info.get("fn") != "slim.batch_norm":
                 continue
             layouts = site.layouts()
-            if len({l.last for l in layouts}) != 1:
+            if len({lay.last for lay in layouts}) != 1:
                 continue
             layout = layouts[0]
             params_node = site.info.get("params_node")
@@ -119,7 +126,8 @@ class DataFormat(Rule):
                 edit = SetKey(ctx.source.span(params.node), "data_format", value)
             elif isinstance(params_node, ast.Name):
                 edit = SetArg(
-                    conv_span, "normalizer_params",
+                    conv_span,
+                    "normalizer_params",
                     f"{{**{params_node.id}, {q}data_format{q}: {value}}}",
                 )
             else:

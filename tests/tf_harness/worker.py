@@ -79,12 +79,22 @@ def run(path: str) -> dict:
         spec.loader.exec_module(module)
         result = module.probe()
     except Exception as exc:
-        return {"path": path, "ran": False, "ok": False, "why": f"{type(exc).__name__}: {exc}",
-                "trace": traceback.format_exc(limit=3)}
+        return {
+            "path": path,
+            "ran": False,
+            "ok": False,
+            "why": f"{type(exc).__name__}: {exc}",
+            "trace": traceback.format_exc(limit=3),
+        }
     try:
         ok, why = judge(result)
     except Exception as exc:
-        return {"path": path, "ran": True, "ok": False, "why": f"bad probe result: {type(exc).__name__}: {exc}"}
+        return {
+            "path": path,
+            "ran": True,
+            "ok": False,
+            "why": f"bad probe result: {type(exc).__name__}: {exc}",
+        }
     return {"path": path, "ran": True, "ok": ok, "why": why}
 
 

@@ -22,6 +22,25 @@ def fused_bn_io():
     return out
 
 
+def keras_probe(model, x, axis):
+    """A probe result for every BatchNormalization layer of a Keras model:
+    input/output pairs in training mode, and the shapes of its parameters."""
+    params = []
+    for layer in model.layers:
+        if "BatchNormalization" in type(layer).__name__:
+            params += [tuple(w.shape) for w in layer.weights]
+    return {"pairs": keras_bn_io(model, x), "axis": axis, "params": params}
+
+
+def graph_bn_params():
+    """Shapes of the batch norm variables in the default graph."""
+    return [
+        tuple(v.shape.as_list())
+        for v in tf.compat.v1.global_variables()
+        if "BatchNorm" in v.name or "batch_normalization" in v.name
+    ]
+
+
 def keras_bn_io(model, x):
     """(input, output) arrays of each BatchNormalization layer of a
     functional or Sequential Keras model, in training mode."""

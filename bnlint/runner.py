@@ -108,7 +108,8 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
             continue
         settings = settings_for(path)
         if cache is not None:
-            digest = content_hash(data)
+            # each file's own settings (nested configs differ) key it too
+            digest = content_hash(data + settings.cache_key().encode())
             digests[path] = digest
             hit = cache.get(path, digest)
             if hit is not None:

@@ -70,3 +70,8 @@ def test_cache_is_keyed_on_content_and_settings(tmp_path):
     c = Cache(cache_dir, s1.cache_key())
     assert runner.check_files([str(path)], lambda p: s1, c)[0].diagnostics == []
     assert Cache(cache_dir, Settings(ignore=("BN003",)).cache_key()).entries == {}
+    # a file whose own (nested) settings change is checked again
+    s2 = Settings(ignore=("BN003",))
+    c = Cache(cache_dir, s1.cache_key())
+    path.write_text(path.read_text().replace("(axis=1)", "()"))
+    assert runner.check_files([str(path)], lambda p: s2, c)[0].diagnostics == []

@@ -72,8 +72,20 @@ class _GitIgnore:
             if not anchored:
                 regex = "(?:.*/)?" + regex
             self.rules.append((re.compile(regex + r"(?:/.*)?\Z"), negate, dir_only))
+        self.combined = None
+        if self.rules and not any(neg for _, neg, _ in self.rules):
+            self.combined = re.compile("|".join(f"(?:{r.pattern})" for r, _, _ in self.rules))
+
+    def _file_rule(self, rel: str) -> bool:
+        """A file is ignored by a rule that is not for directories only, or
+        by a directory rule matching one of its folders."""
+        return any(
+            r.match(rel) and not (dir_only and "/" not in rel) for r, _, dir_only in self.rules
+        )
 
     def match(self, rel: str, is_dir: bool) -> bool | None:
+        if self.combined is not None:  # no negations: one regex decides
+            return True if self.combined.match(rel) and (is_dir or self._file_rule(rel)) else None
         verdict = None
         for regex, negate, dir_only in self.rules:
             if dir_only and not is_dir and regex.match(rel) and "/" not in rel:
@@ -179,8 +191,13 @@ def discover(paths, exclude=(), extend_exclude=(), force_exclude=False, respect_
     out = Discovery()
     seen: set[str] = set()
 
-    def add(p: str) -> None:
-        key = os.path.realpath(p)
+    def add(p: str, entry=None) -> None:
+        # the same file reached twice (symlinks, overlapping arguments)
+        try:
+            st = entry.stat() if entry is not None else os.stat(p)
+            key = (st.st_dev, st.st_ino)
+        except OSError:
+            key = os.path.realpath(p)
         if key not in seen:
             seen.add(key)
             out.files.append(os.path.normpath(p))  # "pkg/m.py", not "./pkg/m.py"
@@ -240,7 +257,7 @@ def _walk(folder, patterns, respect_gitignore, stack, add, out, visiting) -> Non
             _walk(path, patterns, respect_gitignore, sub, add, out, visiting)
         elif entry.name.endswith(SUFFIXES):
             if is_file:
-                add(path)
+                add(path, entry)
             elif not os.path.exists(path):
                 out.problems.append((path, "broken symlink"))
             else:

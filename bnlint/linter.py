@@ -51,10 +51,17 @@ def _syntax_error(path: str, exc: Exception) -> Diagnostic:
     return Diagnostic(SYNTAX_ERROR, msg, path, ((line, max(col, 0)), (line, max(col, 0))))
 
 
+def enabled_rules(settings: Settings) -> list:
+    enabled = settings.enabled_codes(RULES)
+    return [r for r in RULES if r.code in enabled]
+
+
 def decode_check(path: str, data: bytes) -> Result:
     """What a file that is never parsed is still checked for: that it is
     text Python can read (no NUL bytes, valid in its declared encoding)."""
     result = Result(path)
+    if data.isascii() and b"\0" not in data and b"coding" not in data[:400]:
+        return result  # plain ASCII: nothing to decode
     if b"\0" in data:
         result.error = _syntax_error(path, SyntaxError("source code cannot contain null bytes"))
         return result
@@ -67,8 +74,8 @@ def decode_check(path: str, data: bytes) -> Result:
 
 def lint_source(path: str, data: bytes, settings: Settings = DEFAULT, use_prefilter: bool = True) -> Result:
     result = Result(path)
-    enabled = settings.enabled_codes(RULES)
-    if use_prefilter and not prefilter.may_have_findings(data):
+    rules = enabled_rules(settings)
+    if use_prefilter and not prefilter.may_have_findings(data, rules):
         return decode_check(path, data)
     try:
         source = SourceFile(path, data)
@@ -80,7 +87,6 @@ def lint_source(path: str, data: bytes, settings: Settings = DEFAULT, use_prefil
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         result.error = _syntax_error(path, exc)
         return result
-    rules = [r for r in RULES if r.code in enabled]
     if not rules:
         return result
     try:

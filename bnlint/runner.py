@@ -9,12 +9,12 @@ import sys
 
 from bnlint import prefilter
 from bnlint.diagnostics import Diagnostic, from_dict, to_dict
-from bnlint.linter import SYNTAX_ERROR, Result, decode_check, fix_source, lint_source
+from bnlint.linter import SYNTAX_ERROR, Result, decode_check, enabled_rules, fix_source, lint_source
 from bnlint.settings import Settings
 
 READ_ERROR = "BN902"
 # Below this many files to parse, a process pool costs more than it saves.
-POOL_THRESHOLD = 24
+POOL_THRESHOLD = 8
 
 
 def _problem(path: str, code: str, message: str) -> Diagnostic:
@@ -37,6 +37,18 @@ def _map_cells(result: Result, nb) -> Result:
     if result.error is not None and result.error.code == SYNTAX_ERROR:
         result.error = move(result.error)
     return result
+
+
+def notebook_check(path: str, data: bytes) -> Result:
+    """A notebook no rule can fire on is still checked for being one."""
+    from bnlint.notebooks import Notebook, NotebookError
+
+    r = Result(path)
+    try:
+        Notebook(data)
+    except NotebookError as exc:
+        r.error = _problem(path, SYNTAX_ERROR, f"SyntaxError: {exc}")
+    return r
 
 
 def lint_bytes(path: str, data: bytes, settings: Settings, use_prefilter: bool = True) -> Result:
@@ -78,17 +90,37 @@ def _lint_job(job):
     return r
 
 
-def _serial_or_pool(jobs):
-    if len(jobs) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        return [_lint_job(j) for j in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class _Workers:
+    """Lints jobs as they are found: in this process for the first few,
+    then on a process pool that works while files are still being read."""
 
-    method = "fork" if sys.platform.startswith("linux") else None
-    ctx = multiprocessing.get_context(method)
-    workers = min(os.cpu_count() or 2, 8)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_lint_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    def __init__(self) -> None:
+        self.pool = None
+        self.pending: list = []  # futures, or finished results
+        self.cpus = os.cpu_count() or 1
+
+    def submit(self, job) -> None:
+        self.pending.append(job)
+        if self.pool is None and len(self.pending) >= POOL_THRESHOLD and self.cpus > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if sys.platform.startswith("linux") else None
+            ctx = multiprocessing.get_context(method)
+            self.pool = ProcessPoolExecutor(max_workers=min(self.cpus, 8), mp_context=ctx)
+            self.pending = [self.pool.submit(_lint_job, j) for j in self.pending]
+        elif self.pool is not None:
+            self.pending[-1] = self.pool.submit(_lint_job, job)
+
+    def results(self):
+        from concurrent.futures import Future
+
+        try:
+            for item in self.pending:
+                yield item.result() if isinstance(item, Future) else _lint_job(item)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
 
 
 def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Result]:
@@ -97,7 +129,7 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
     from bnlint.cache import content_hash
 
     results: dict[str, Result] = {}
-    jobs, digests = [], {}
+    workers, digests = _Workers(), {}
     for path in paths:
         try:
             data = read(path)
@@ -117,14 +149,16 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
                 r.error = from_dict(hit[1]) if hit[1] else None
                 results[path] = r
                 continue
-        if use_prefilter and not path.endswith(".ipynb"):
-            if not prefilter.may_have_findings(data):
-                r = results[path] = decode_check(path, data)
+        if use_prefilter:  # sound for notebooks too: their JSON holds the code
+            if not prefilter.may_have_findings(data, enabled_rules(settings)):
+                r = results[path] = (
+                    notebook_check(path, data) if path.endswith(".ipynb") else decode_check(path, data)
+                )
                 if cache is not None:
                     cache.put(path, digests[path], [[], to_dict(r.error) if r.error else None])
                 continue
-        jobs.append((path, data, settings, use_prefilter))
-    for r in _serial_or_pool(jobs):
+        workers.submit((path, data, settings, use_prefilter))
+    for r in workers.results():
         results[r.path] = r
         if cache is not None and not r.internal:
             cache.put(

@@ -38,7 +38,7 @@ def folder(tmp_path, monkeypatch):
 
 BROKEN = {
     "py2.py": b'import tensorflow as tf\nconv = tf.nn.conv2d(x, w, 1, "SAME")\nprint "moments"\n',
-    "syntax.py": b"from keras.layers import Conv2D, BatchNormalization\ndef f(:\n    pass\n",
+    "syntax.py": b"from keras.layers import Conv2D, BatchNormalization\nbn = BatchNormalization(axis=1\n",
     "badutf8.py": b"# conv BatchNormalization\nx = '\xff\xfe'\n",
     "binary.py": bytes(range(256)) * 8,
     "deep.py": b"import tensorflow as tf  # conv moments\nx = " + b"(" * 400 + b"1" + b")" * 400 + b"\n",
@@ -57,6 +57,16 @@ def test_unparsable_files_are_reported_and_left_alone(folder, name):
     r = run("fix", "--no-cache", ".")
     assert (folder / name).read_bytes() == data
     assert (folder / "good.py").read_text() == FIXED
+
+
+def test_files_that_cannot_have_findings_are_not_parsed(folder):
+    """Files with no conv/batch norm are never parsed (speed), so their
+    syntax errors are left to other tools; undecodable ones are reported."""
+    (folder / "plain.py").write_bytes(b"def f(:\n    pass\n")
+    (folder / "latin.py").write_bytes(b"# -*- coding: bogus -*-\nx = 1\n")
+    r = run("check", "--no-cache", ".")
+    assert "plain.py" not in r.output
+    assert "latin.py:1:1: BN900 SyntaxError: cannot decode file" in r.output
 
 
 def test_python2_error_position(folder):

@@ -22,6 +22,7 @@ class Frame:
         self.cls = cls
         self.returns: list = []
         self.arg_scopes: list = []
+        self.classes: list = []  # classes defined in this scope
 
     def lookup(self, key: str):
         f = self

@@ -32,21 +32,16 @@ class Functions:
     def _analyze_pending(self, frame: Frame) -> None:
         """Analyse, with default arguments, functions no caller reached."""
         pending = [v for v in list(frame.vars.values()) if isinstance(v, Func)]
-        for cls in list(self.classes.values()):
-            if cls.node in self._defined_in(frame):
-                # __init__/build first: they define the layer attributes.
-                order = sorted(
-                    cls.methods.values(),
-                    key=lambda f: f.node.name not in ("__init__", "build"),
-                )
-                for func in order:
-                    self._standalone(func)
+        for cls in list(frame.classes):
+            # __init__/build first: they define the layer attributes.
+            order = sorted(
+                cls.methods.values(),
+                key=lambda f: f.node.name not in ("__init__", "build"),
+            )
+            for func in order:
+                self._standalone(func)
         for func in pending:
             self._standalone(func)
-
-    def _defined_in(self, frame: Frame) -> set:
-        body = frame.scope.body if hasattr(frame.scope, "body") else []
-        return {n for n in body if isinstance(n, ast.ClassDef)}
 
     def _standalone(self, func: Func) -> None:
         if id(func.node) in self.analyzed:
@@ -78,7 +73,12 @@ class Functions:
         if default is None:
             return None
         value = self.ev(default, self.module)
+        if value is None:
+            return None
         key = func.node.name
+        called = func.cls.node.name if key == "__init__" and func.cls is not None else key
+        if self.index.text is not None and self.index.text.count(called + "(") <= 1:
+            return value  # only its own ``def``/``class`` line: no caller here
         if func.cls is not None:
             callers = self.call_args.get("self." + key, [])
             if key == "__init__":

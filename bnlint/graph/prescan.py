@@ -4,10 +4,15 @@ and which calls pass what to each function."""
 from __future__ import annotations
 
 import ast
+import re
 
 from bnlint import api
-from bnlint.graph.frame import (
-    _int_const,
+
+# concatenate([...], axis=1) / Concatenate(axis=1)(...), one level of
+# nested parentheses inside the call, not numpy's.
+_KERAS_CONCAT_AXIS_1 = re.compile(
+    r"(?<![\w.])(?:(?!np\.|numpy\.)[A-Za-z_][\w.]*\.)?[cC]oncatenate\s*\("
+    r"(?:[^()]|\([^()]*\))*?\baxis\s*=\s*1\b"
 )
 
 
@@ -46,17 +51,8 @@ class Prescan:
         return any(self.index.mentions(w) for w in ("border_mode", "subsample=", "nb_filter", "nb_row"))
 
     def _concats_on_axis_1(self) -> bool:
-        if not self.index.mentions("oncatenate"):
-            return False
-        for node in self.index.calls:
-            name = self.imports.resolve(node.func)
-            if name in ("keras.layers.concatenate", "keras.layers.Concatenate", "keras.backend.concatenate"):
-                for k in node.keywords:
-                    if k.arg == "axis" and _int_const(k.value) == 1:
-                        return True
-                if name == "keras.layers.Concatenate" and node.args and _int_const(node.args[0]) == 1:
-                    return True
-        return False
+        """Keras concatenation on axis 1 (numpy's does not count)."""
+        return self.index.mentions("oncatenate") and _KERAS_CONCAT_AXIS_1.search(self.index.text) is not None
 
     @property
     def call_args(self) -> dict[str, list[ast.Call]]:

@@ -101,6 +101,7 @@ class Statements:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = Func(item, env=frame, cls=info)
         frame.vars[node.name] = info
+        frame.classes.append(info)
 
     def bind(self, target, value, frame: Frame, value_node) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):

@@ -74,3 +74,24 @@ class Rule:
 
     def check(self, ctx: RuleContext) -> list[Diagnostic]:
         raise NotImplementedError
+
+    def may_fire(self, data: bytes) -> bool:
+        """A cheap test on the raw bytes: False only when this rule cannot
+        fire on the file, so the file need not even be parsed."""
+        return True
+
+
+def has_any(data: bytes, *words: bytes) -> bool:
+    return any(w in data for w in words)
+
+
+def mentions_conv(data: bytes) -> bool:
+    return b"conv" in data or b"Conv" in data
+
+
+# Text that any channels_first layout needs somewhere in the file.
+CHANNELS_FIRST_WORDS = (b"channels_first", b"NCHW", b"NCW", b"NCDHW", b"set_image", b"dim_ordering")
+
+
+def mentions_channels_first(data: bytes) -> bool:
+    return has_any(data, *CHANNELS_FIRST_WORDS)

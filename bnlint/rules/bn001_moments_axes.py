@@ -6,7 +6,7 @@ import ast
 
 from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.layout import Layout
-from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mixed
+from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mentions_conv, mixed
 
 _NORMALIZERS = {"tf.nn.batch_normalization", "tf.nn.fused_batch_norm"}
 
@@ -61,6 +61,9 @@ class MomentsAxes(Rule):
     code = "BN001"
     name = "moments-axes"
     summary = "tf.nn.moments over axes that are not the conv output's non-channel axes"
+
+    def may_fire(self, data: bytes) -> bool:
+        return b"moments" in data and mentions_conv(data)
 
     def check(self, ctx: RuleContext):
         out = []

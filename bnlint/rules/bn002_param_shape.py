@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.diagnostics import Fix, Replace
-from bnlint.rules.base import Rule, RuleContext
+from bnlint.rules.base import Rule, RuleContext, has_any, mentions_conv
 
 
 def _is_one(node: ast.expr) -> bool:
@@ -35,6 +35,9 @@ class ParamShape(Rule):
     code = "BN002"
     name = "per-activation-params"
     summary = "batch norm gamma/beta or moving statistics shaped like the activation, not [C]"
+
+    def may_fire(self, data: bytes) -> bool:
+        return has_any(data, b"moments", b"batch_normalization") and mentions_conv(data)
 
     def check(self, ctx: RuleContext):
         out = []

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from bnlint.diagnostics import Fix, SetArg
-from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mixed
+from bnlint.rules.base import (
+    FIRST_FORMATS,
+    Rule,
+    RuleContext,
+    format_param,
+    has_any,
+    mentions_channels_first,
+    mentions_conv,
+    mixed,
+)
+
+_BN = rb"(?:BatchNormalization|batch_normalization)"
+# An axis given to a batch norm call: by keyword, or positionally (first
+# argument of the layer, second of tf.layers.batch_normalization).
+_BN_AXIS_ARG = re.compile(
+    _BN + rb"\s*\((?:(?:[^()]|\([^()]*\))*?\baxis\b"
+    rb"|\s*(?:[^,()=]+,\s*)?(?:-?\d|\[|\(|[A-Za-z_][\w.]*\s*[,)]))"
+)
+# Spelled under another name: the calls cannot be read from the text.
+_BN_ALIAS = re.compile(_BN + rb"\s+as\b|=\s*[\w.]*" + _BN + rb"\s*(?:#|$|\))", re.M)
 
 
 def _wrong(axis_values, layout) -> bool:
@@ -16,6 +37,16 @@ class BatchNormAxis(Rule):
     code = "BN003"
     name = "bn-axis"
     summary = "BatchNormalization axis is not the conv output's channel axis"
+
+    def may_fire(self, data: bytes) -> bool:
+        # a wrong axis is spelled out in the call, or the conv is channels_first
+        if not (has_any(data, b"BatchNormalization", b"batch_normalization") and mentions_conv(data)):
+            return False
+        return (
+            mentions_channels_first(data)
+            or _BN_ALIAS.search(data) is not None
+            or _BN_AXIS_ARG.search(data) is not None
+        )
 
     def check(self, ctx: RuleContext):
         out = []

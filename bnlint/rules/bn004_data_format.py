@@ -7,7 +7,7 @@ import ast
 from bnlint import api
 from bnlint.diagnostics import Fix, SetArg, SetKey
 from bnlint.layout import parse_format
-from bnlint.rules.base import Rule, RuleContext
+from bnlint.rules.base import Rule, RuleContext, mentions_channels_first, mentions_conv
 from bnlint.values import DictLit, NoneConst, Str
 
 
@@ -60,6 +60,10 @@ class DataFormat(Rule):
     code = "BN004"
     name = "bn-data-format"
     summary = "batch_norm / fused_batch_norm data_format differs from the conv's"
+
+    def may_fire(self, data: bytes) -> bool:
+        # one side of a mismatch is channels_first, and says so
+        return b"batch_norm" in data and mentions_conv(data) and mentions_channels_first(data)
 
     def check(self, ctx: RuleContext):
         return self._direct(ctx) + self._normalizers(ctx)

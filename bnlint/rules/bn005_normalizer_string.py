@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from bnlint import api
 from bnlint.diagnostics import AddImport, Fix, Replace
 from bnlint.names import canonical
 from bnlint.rules.base import Rule, RuleContext
+
+# (a backslash may escape the quote: notebooks are JSON)
+_STRING_NORMALIZER = re.compile(rb"normalizer_fn\s*=\s*[rbuRBU]*\\?['\"]")
 
 
 def spell(ctx: RuleContext, call: ast.Call, target: str):
@@ -35,6 +39,9 @@ class NormalizerString(Rule):
     code = "BN005"
     name = "normalizer-fn-string"
     summary = "normalizer_fn passed as a string instead of the function"
+
+    def may_fire(self, data: bytes) -> bool:
+        return _STRING_NORMALIZER.search(data) is not None
 
     def check(self, ctx: RuleContext):
         out = []

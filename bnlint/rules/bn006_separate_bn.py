@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.diagnostics import Fix, RemoveStatement, Replace, SetArg
-from bnlint.rules.base import Rule, RuleContext
+from bnlint.rules.base import Rule, RuleContext, mentions_conv
 from bnlint.rules.bn004_data_format import bn_format_wrong
 
 
@@ -15,6 +15,9 @@ class SeparateBatchNorm(Rule):
     summary = "slim conv followed by a separate batch_norm: use normalizer_fn"
     default_enabled = False
     fix_safety = "unsafe"
+
+    def may_fire(self, data: bytes) -> bool:
+        return b"batch_norm" in data and mentions_conv(data)
 
     def check(self, ctx: RuleContext):
         formats = {id(s.node): s for s in ctx.sites.of_kind("bn_format")}

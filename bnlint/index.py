@@ -10,6 +10,7 @@ import bisect
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_LEAVES = (ast.expr_context, ast.Name, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 
 def _statements(body):
@@ -34,6 +35,7 @@ class ModuleIndex:
         self._yields_sorted = False
         self._def_ranges: list[tuple[int, int]] | None = None
         self._mentions: dict[str, bool] = {}
+        self._counts: dict[str, int] = {}
 
     def mentions(self, word: str) -> bool:
         """Whether the source contains ``word`` (True if unknown)."""
@@ -44,19 +46,34 @@ class ModuleIndex:
         return self._mentions[word]
 
     def _walk(self) -> None:
+        """One pass over the tree; leaves that hold nothing we collect
+        (names, contexts, operators) are not visited: ast.walk's cost."""
         if self._walked:
             return
         self._walked = True
-        Call, Constant = ast.Call, ast.Constant
-        for node in ast.walk(self.tree):
+        Call, Constant, AST = ast.Call, ast.Constant, ast.AST
+        calls, strings, yields = self._calls, self._strings, self._yields
+        stack = [self.tree]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
             t = type(node)
             if t is Call:
-                self._calls.append(node)
+                calls.append(node)
             elif t is Constant:
                 if type(node.value) is str:
-                    self._strings.append(node)
+                    strings.append(node)
+                continue
             elif t is ast.Yield or t is ast.YieldFrom:
-                self._yields.append(node.lineno)
+                yields.append(node.lineno)
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, AST) and not isinstance(item, _LEAVES):
+                            push(item)
+                elif isinstance(value, AST) and not isinstance(value, _LEAVES):
+                    push(value)
 
     @property
     def calls(self) -> list[ast.Call]:
@@ -67,6 +84,14 @@ class ModuleIndex:
     def strings(self) -> list[ast.Constant]:
         self._walk()
         return self._strings
+
+    def count(self, word: str) -> int:
+        """Occurrences of ``word`` in the source (large if unknown)."""
+        if self.text is None:
+            return 1 << 30
+        if word not in self._counts:
+            self._counts[word] = self.text.count(word)
+        return self._counts[word]
 
     def globals_rebound(self) -> set[str]:
         """Names declared ``global`` inside a function."""

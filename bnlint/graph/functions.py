@@ -77,7 +77,7 @@ class Functions:
             return None
         key = func.node.name
         called = func.cls.node.name if key == "__init__" and func.cls is not None else key
-        if self.index.text is not None and self.index.text.count(called + "(") <= 1:
+        if self.index.count(called + "(") <= 1:
             return value  # only its own ``def``/``class`` line: no caller here
         if func.cls is not None:
             callers = self.call_args.get("self." + key, [])

@@ -79,9 +79,7 @@ class _GitIgnore:
     def _file_rule(self, rel: str) -> bool:
         """A file is ignored by a rule that is not for directories only, or
         by a directory rule matching one of its folders."""
-        return any(
-            r.match(rel) and not (dir_only and "/" not in rel) for r, _, dir_only in self.rules
-        )
+        return any(r.match(rel) and not (dir_only and "/" not in rel) for r, _, dir_only in self.rules)
 
     def match(self, rel: str, is_dir: bool) -> bool | None:
         if self.combined is not None:  # no negations: one regex decides

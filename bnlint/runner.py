@@ -157,7 +157,8 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
                 if cache is not None:
                     cache.put(path, digests[path], [[], to_dict(r.error) if r.error else None])
                 continue
-        workers.submit((path, data, settings, use_prefilter))
+        # the prefilter has run: the job need not run it again
+        workers.submit((path, data, settings, False))
     for r in workers.results():
         results[r.path] = r
         if cache is not None and not r.internal:

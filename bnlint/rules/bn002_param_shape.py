@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from bnlint.diagnostics import Fix, Replace
-from bnlint.rules.base import Rule, RuleContext, has_any, mentions_conv
+from bnlint.rules.base import Rule, RuleContext, mentions_conv
+
+_IMPORTED_BN = re.compile(rb"import[^\n]*\bbatch_normalization\b")
 
 
 def _is_one(node: ast.expr) -> bool:
@@ -37,7 +40,10 @@ class ParamShape(Rule):
     summary = "batch norm gamma/beta or moving statistics shaped like the activation, not [C]"
 
     def may_fire(self, data: bytes) -> bool:
-        return has_any(data, b"moments", b"batch_normalization") and mentions_conv(data)
+        # parameters meet a conv in tf.nn.batch_normalization or after moments
+        return (
+            b"moments" in data or b"nn.batch_normalization" in data or _IMPORTED_BN.search(data) is not None
+        ) and mentions_conv(data)
 
     def check(self, ctx: RuleContext):
         out = []

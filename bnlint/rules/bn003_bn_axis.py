@@ -16,7 +16,7 @@ from bnlint.rules.base import (
     mixed,
 )
 
-_BN = rb"(?:BatchNormalization|batch_normalization)"
+_BN = rb"(?:BatchNormalization|(?<!nn\.)batch_normalization)"  # not tf.nn's
 # An axis given to a batch norm call: by keyword, or positionally (first
 # argument of the layer, second of tf.layers.batch_normalization).
 _BN_AXIS_ARG = re.compile(

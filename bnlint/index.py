@@ -36,6 +36,13 @@ class ModuleIndex:
         self._def_ranges: list[tuple[int, int]] | None = None
         self._mentions: dict[str, bool] = {}
         self._counts: dict[str, int] = {}
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = (self.text or "").splitlines(keepends=True)
+        return self._lines
 
     def mentions(self, word: str) -> bool:
         """Whether the source contains ``word`` (True if unknown)."""

@@ -51,7 +51,9 @@ def notebook_check(path: str, data: bytes) -> Result:
     return r
 
 
-def lint_bytes(path: str, data: bytes, settings: Settings, use_prefilter: bool = True) -> Result:
+def lint_bytes(
+    path: str, data: bytes, settings: Settings, use_prefilter: bool = True, skip_unrelated: bool = True
+) -> Result:
     """Lint one file's bytes, .py or .ipynb."""
     if path.endswith(".ipynb"):
         from bnlint.notebooks import Notebook, NotebookError
@@ -62,8 +64,9 @@ def lint_bytes(path: str, data: bytes, settings: Settings, use_prefilter: bool =
             r = Result(path)
             r.error = _problem(path, SYNTAX_ERROR, f"SyntaxError: {exc}")
             return r
-        return _map_cells(lint_source(path, nb.source.encode("utf-8"), settings, use_prefilter), nb)
-    return lint_source(path, data, settings, use_prefilter)
+        source = nb.source.encode("utf-8")
+        return _map_cells(lint_source(path, source, settings, use_prefilter, skip_unrelated), nb)
+    return lint_source(path, data, settings, use_prefilter, skip_unrelated)
 
 
 def fix_bytes(path: str, data: bytes, settings: Settings):
@@ -81,9 +84,9 @@ def fix_bytes(path: str, data: bytes, settings: Settings):
 
 
 def _lint_job(job):
-    path, data, settings, use_prefilter = job
+    path, data, settings, use_prefilter, skip_unrelated = job
     try:
-        r = lint_bytes(path, data, settings, use_prefilter)
+        r = lint_bytes(path, data, settings, use_prefilter, skip_unrelated)
     except RecursionError:
         r = Result(path)
         r.error = _problem(path, SYNTAX_ERROR, "SyntaxError: too deeply nested to analyse")
@@ -123,7 +126,7 @@ class _Workers:
                 self.pool.shutdown()
 
 
-def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Result]:
+def check_files(paths, settings_for, cache=None, speedups=True) -> list[Result]:
     """Lint files; ``settings_for(path)`` gives each file's settings and
     ``cache`` (or None) remembers results by content."""
     from bnlint.cache import content_hash
@@ -149,7 +152,7 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
                 r.error = from_dict(hit[1]) if hit[1] else None
                 results[path] = r
                 continue
-        if use_prefilter:  # sound for notebooks too: their JSON holds the code
+        if speedups:  # the prefilter is sound for notebooks too: their JSON holds the code
             if not prefilter.may_have_findings(data, enabled_rules(settings)):
                 r = results[path] = (
                     notebook_check(path, data) if path.endswith(".ipynb") else decode_check(path, data)
@@ -158,7 +161,7 @@ def check_files(paths, settings_for, cache=None, use_prefilter=True) -> list[Res
                     cache.put(path, digests[path], [[], to_dict(r.error) if r.error else None])
                 continue
         # the prefilter has run: the job need not run it again
-        workers.submit((path, data, settings, False))
+        workers.submit((path, data, settings, False, speedups))
     for r in workers.results():
         results[r.path] = r
         if cache is not None and not r.internal:

@@ -1,5 +1,5 @@
-"""Every speed-up leaves the findings exactly as they were: the prefilter,
-the cache, and the process pool."""
+"""Every speed-up leaves the findings exactly as they were: the prefilters,
+skipping unrelated functions, the cache, and the process pool."""
 
 from __future__ import annotations
 
@@ -40,10 +40,10 @@ def _settings(_path):
 
 def test_prefilter_pool_and_cache_change_nothing(files, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "POOL_THRESHOLD", 10**9)
-    baseline = _flat(runner.check_files(files, _settings, None, use_prefilter=False))
+    baseline = _flat(runner.check_files(files, _settings, None, speedups=False))
     assert any(diags for _, diags, _ in baseline), "the corpus must have findings"
 
-    assert _flat(runner.check_files(files, _settings, None, use_prefilter=True)) == baseline
+    assert _flat(runner.check_files(files, _settings, None, speedups=True)) == baseline
 
     monkeypatch.setattr(runner, "POOL_THRESHOLD", 2)
     assert _flat(runner.check_files(files, _settings, None)) == baseline

@@ -31,8 +31,18 @@ __all__ = ["Graph"]
 
 
 class Graph(Prescan, Functions, Statements, Expressions, Apis, Layers, Formats, Recorders):
-    def __init__(self, tree: ast.Module, imports: Imports | None = None, index: ModuleIndex | None = None):
+    def __init__(
+        self,
+        tree: ast.Module,
+        imports: Imports | None = None,
+        index: ModuleIndex | None = None,
+        skip_unrelated: bool = True,
+    ):
         self.tree = tree
+        # skip functions whose text cannot lead to a site (a speed-up; the
+        # tests check that findings are the same without it)
+        self.skip_unrelated = skip_unrelated
+        self._related = None
         self.index = index or ModuleIndex(tree)
         self.imports = imports or Imports(tree, self.index.imports)
         self.sites = Sites()

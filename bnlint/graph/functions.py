@@ -4,6 +4,7 @@ once per distinct set of tracked argument values their callers pass."""
 from __future__ import annotations
 
 import ast
+import re
 
 from bnlint.graph.frame import (
     Frame,
@@ -18,6 +19,11 @@ from bnlint.values import (
 )
 
 _MAX_DEPTH = 8
+# Words a function needs to touch convs, batch norms or their parameters.
+_RELATED_TOKENS = (
+    r"onv|moments|atch_norm|BatchNorm|normaliz|self\b|Sequential|set_image|Variable|variable"
+    r"|add_weight|assign|TimeDistributed|arg_scope|global\b|nonlocal\b"
+)
 
 
 class Functions:
@@ -47,6 +53,8 @@ class Functions:
         if id(func.node) in self.analyzed:
             return
         self.analyzed.add(id(func.node))
+        if not self._may_matter(func):
+            return
         parent = func.env if isinstance(func.env, Frame) else self.module
         frame = Frame(func.node, parent=parent, via_call=False, cls=func.cls)
         params = self._params(func.node)
@@ -152,6 +160,25 @@ class Functions:
         result = self._run_function(func, frame)
         self.memo[key] = result
         return result
+
+    def _may_matter(self, func: Func) -> bool:
+        """Whether a function, run with untracked arguments, could reach a
+        site or return a tracked value: its text must name a conv/batch-norm
+        API, ``self``, or something the module defines or binds."""
+        if not self.skip_unrelated or self.index.text is None:
+            return True
+        if self._related is None:
+            names = {k for k, v in self.module.vars.items() if v is not None and k.isidentifier()} | {
+                s.name
+                for s in self.tree.body
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            }
+            words = "|".join(sorted(map(re.escape, names)))
+            self._related = re.compile(_RELATED_TOKENS + (rf"|\b(?:{words})\b" if words else ""))
+        lines = self.index.lines
+        start = min([func.node.lineno] + [d.lineno for d in func.node.decorator_list])
+        text = "".join(lines[start - 1 : func.node.end_lineno])
+        return self._related.search(text) is not None
 
     def _summary(self, func: Func):
         """Return value of a function whose arguments carry no tensor:

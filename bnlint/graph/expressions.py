@@ -19,6 +19,7 @@ from bnlint.values import (
     Int,
     IntList,
     Layer,
+    Moments,
     NoneConst,
     Param,
     Seq,
@@ -47,50 +48,60 @@ class Expressions:
     def ev(self, node, frame: Frame):
         if node is None:
             return None
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            if isinstance(node, ast.Attribute):
-                self.ev(node.value, frame) if isinstance(node.value, ast.Call) else None
-            return self.lookup(node, frame)
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                return Str(node.value)
-            if node.value is None:
-                return NoneConst()
-            if type(node.value) is int:
-                return Int(node.value)
-            return None
-        if isinstance(node, ast.UnaryOp):
-            v = _int_const(node)
-            if v is not None:
-                return Int(v)
-            self.ev(node.operand, frame)
-            return None
-        if isinstance(node, (ast.List, ast.Tuple)):
-            items = tuple(self.ev(e, frame) for e in node.elts)
-            if items and all(isinstance(i, Int) for i in items):
-                return IntList(tuple(i.value for i in items), node)
-            return Seq(items, node)
-        if isinstance(node, ast.Dict):
-            for v in node.values:
-                self.ev(v, frame)
-            return DictLit(node)
-        if isinstance(node, ast.BinOp):
-            return self._binop(node, frame)
-        if isinstance(node, ast.Call):
-            return self._call(node, frame)
-        if isinstance(node, ast.IfExp):
-            self.ev(node.test, frame)
-            return _merge_values([self.ev(node.body, frame), self.ev(node.orelse, frame)])
-        if isinstance(node, ast.NamedExpr):
-            value = self.ev(node.value, frame)
-            self.bind(node.target, value, frame, node.value)
-            return value
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            return handler(self, node, frame)
+        if isinstance(node, _OPAQUE_EXPRS):
             return None
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.ev(child, frame)
         return None
+
+    def _ev_name(self, node, frame: Frame):
+        return self.lookup(node, frame)
+
+    def _ev_attribute(self, node, frame: Frame):
+        if isinstance(node.value, ast.Call):
+            self.ev(node.value, frame)
+        return self.lookup(node, frame)
+
+    def _ev_constant(self, node, frame: Frame):
+        value = node.value
+        if isinstance(value, str):
+            return Str(value)
+        if value is None:
+            return NoneConst()
+        if type(value) is int:
+            return Int(value)
+        return None
+
+    def _ev_unary(self, node, frame: Frame):
+        v = _int_const(node)
+        if v is not None:
+            return Int(v)
+        self.ev(node.operand, frame)
+        return None
+
+    def _ev_sequence(self, node, frame: Frame):
+        items = tuple(self.ev(e, frame) for e in node.elts)
+        if items and all(isinstance(i, Int) for i in items):
+            return IntList(tuple(i.value for i in items), node)
+        return Seq(items, node)
+
+    def _ev_dict(self, node, frame: Frame):
+        for v in node.values:
+            self.ev(v, frame)
+        return DictLit(node)
+
+    def _ev_ifexp(self, node, frame: Frame):
+        self.ev(node.test, frame)
+        return _merge_values([self.ev(node.body, frame), self.ev(node.orelse, frame)])
+
+    def _ev_named(self, node, frame: Frame):
+        value = self.ev(node.value, frame)
+        self.bind(node.target, value, frame, node.value)
+        return value
 
     def _binop(self, node: ast.BinOp, frame: Frame):
         left = self.ev(node.left, frame)
@@ -103,8 +114,8 @@ class Expressions:
                 return None
             return Tensor(left.layout, left.normalized or right.normalized)
         tensor, other = (left, right) if lt else (right, left)
-        if isinstance(node.op, ast.Sub) and lt:
-            return Tensor(tensor.layout, normalized=True)
+        if isinstance(node.op, ast.Sub) and lt and isinstance(other, (Moments, Param)):
+            return Tensor(tensor.layout, normalized=True)  # x - mean
         if tensor.normalized and isinstance(node.op, (ast.Mult, ast.Add, ast.Div)):
             if isinstance(other, Param):
                 self.sites.add("param", other.shape, tensor.layout, frame.via_call, param=other)
@@ -158,3 +169,22 @@ class Expressions:
                 return self._param_from(node, None, "shape", frame)
             return None
         return self._api_call(name, node, args, kws, frame)
+
+
+# Expressions whose value is never a tracked tensor and whose insides run
+# later or elsewhere (lambdas, comprehensions).
+_OPAQUE_EXPRS = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+_HANDLERS = {
+    ast.Name: Expressions._ev_name,
+    ast.Attribute: Expressions._ev_attribute,
+    ast.Constant: Expressions._ev_constant,
+    ast.UnaryOp: Expressions._ev_unary,
+    ast.List: Expressions._ev_sequence,
+    ast.Tuple: Expressions._ev_sequence,
+    ast.Dict: Expressions._ev_dict,
+    ast.BinOp: Expressions._binop,
+    ast.Call: Expressions._call,
+    ast.IfExp: Expressions._ev_ifexp,
+    ast.NamedExpr: Expressions._ev_named,
+}

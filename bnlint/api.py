@@ -231,6 +231,7 @@ KERAS_FORMATTED = {
     },
 }
 KERAS_TIME_DISTRIBUTED = "keras.layers.TimeDistributed"
+KERAS_LAMBDA = "keras.layers.Lambda"
 KERAS_SEQUENTIAL = {"keras.Sequential", "keras.models.Sequential"}
 KERAS_FORMAT_SETTERS = {
     "keras.backend.set_image_data_format",
@@ -282,7 +283,7 @@ _KNOWN = (
     | set(POOL_FUNCTIONS)
     | KERAS_PRESERVING
     | set(KERAS_FORMATTED)
-    | {KERAS_TIME_DISTRIBUTED}
+    | {KERAS_TIME_DISTRIBUTED, KERAS_LAMBDA}
     | KERAS_SEQUENTIAL
     | KERAS_FORMAT_SETTERS
     | KERAS_ORDERING_SETTERS

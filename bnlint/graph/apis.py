@@ -133,6 +133,13 @@ class Apis:
             return None
         if name in api.KERAS_PRESERVING:
             return Layer("preserve", node)
+        if name == api.KERAS_LAMBDA:
+            fn = (
+                node.args[0]
+                if node.args
+                else next((k.value for k in node.keywords if k.arg == "function"), None)
+            )
+            return Layer("preserve", node) if self._preserving_lambda(fn) else None
         if name in api.KERAS_FORMATTED:
             df_val, df_node = self._arg(node, args, kws, api.KERAS_FORMATTED[name], "data_format")
             keras = name.startswith("keras.")
@@ -151,6 +158,19 @@ class Apis:
         if name in api.KERAS_FORMAT_GETTERS:
             return Str(self.keras_default) if isinstance(self.keras_default, str) else None
         return None
+
+    def _preserving_lambda(self, fn) -> bool:
+        """``lambda t: tf.nn.relu(t)``: a Lambda layer that keeps the layout."""
+        if not isinstance(fn, ast.Lambda) or len(fn.args.args) != 1:
+            return False
+        body, arg = fn.body, fn.args.args[0].arg
+        return (
+            isinstance(body, ast.Call)
+            and self.imports.resolve(body.func) in api.PRESERVING_FUNCTIONS
+            and bool(body.args)
+            and isinstance(body.args[0], ast.Name)
+            and body.args[0].id == arg
+        )
 
     def _conv_rnn(self, name, node, args, kws):
         """ConvLSTM: a conv layout, with a time axis when it returns sequences."""

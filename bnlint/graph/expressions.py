@@ -84,7 +84,16 @@ class Expressions:
         return None
 
     def _ev_sequence(self, node, frame: Frame):
-        items = tuple(self.ev(e, frame) for e in node.elts)
+        items = []
+        for e in node.elts:
+            if isinstance(e, ast.Starred):
+                spliced = self.ev(e.value, frame)  # [*conv_bn(32), ...]
+                if not isinstance(spliced, Seq):
+                    return Seq((None,), node)
+                items.extend(spliced.items)
+            else:
+                items.append(self.ev(e, frame))
+        items = tuple(items)
         if items and all(isinstance(i, Int) for i in items):
             return IntList(tuple(i.value for i in items), node)
         return Seq(items, node)
@@ -107,6 +116,8 @@ class Expressions:
         left = self.ev(node.left, frame)
         right = self.ev(node.right, frame)
         lt, rt = isinstance(left, Tensor), isinstance(right, Tensor)
+        if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
+            return Seq(left.items + right.items)  # layer lists: conv_bn(32) + conv_bn(64)
         if not (lt or rt):
             return None
         if lt and rt:

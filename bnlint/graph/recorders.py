@@ -63,22 +63,24 @@ class Recorders:
                 fn_node = k.value
         if fn_node is None and len(node.args) > 8:
             return
-        name = self.imports.resolve(node.func)
         if fn_node is None:
-            scoped = self._scoped_kw(frame, name, "normalizer_fn")
-            if scoped is None or scoped is _OPAQUE:
-                return
-            # normalizer from an arg_scope: its params come from there too.
-            return
+            return  # a normalizer from an arg_scope is not followed
+        name = self.imports.resolve(node.func)
         fn_name = self.imports.resolve(fn_node)
         if fn_name is None:
             local = self.lookup(fn_node, frame)
             if local is not None:
                 return
+        # arg_scope applies to the normalizer call too: a format or params
+        # it may give make the normalizer's format unknown here.
+        if fn_name and self._scoped_kw(frame, fn_name, "data_format") is not None:
+            return
         params_node = None
         for k in node.keywords:
             if k.arg == "normalizer_params":
                 params_node = k.value
+        if params_node is None and self._scoped_kw(frame, name, "normalizer_params") is not None:
+            return
         params = self.ev(params_node, frame) if params_node is not None else None
         if params_node is None and any(k.arg is None for k in node.keywords):
             return

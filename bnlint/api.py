@@ -245,6 +245,9 @@ KERAS_FORMAT_GETTERS = {"keras.backend.image_data_format", "keras.config.image_d
 VARIABLE_FACTORIES = {"tf.Variable": (0, False), "tf.get_variable": (1, True)}
 # Initial-value constructors whose shape we can read: name -> shape index.
 SHAPED_INITIALIZERS = {
+    "numpy.ones": 0,
+    "numpy.zeros": 0,
+    "numpy.full": 0,
     "tf.ones": 0,
     "tf.zeros": 0,
     "tf.fill": 0,

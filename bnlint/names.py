@@ -45,7 +45,7 @@ _EXACT = {
     "tensorflow.nn": "tf.nn",
 }
 # Roots whose names we track; anything else is not an API we know.
-ROOTS = ("tensorflow", "keras", "tf_keras", "tf_slim")
+ROOTS = ("tensorflow", "keras", "tf_keras", "tf_slim", "numpy")
 
 
 def canonical(qualified: str) -> str:

@@ -32,24 +32,26 @@ def _key(pos) -> tuple:
     return ((pos.start.line, pos.start.column), (pos.end.line, pos.end.column))
 
 
-def _append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
-    args = list(call.args)
-    if not args:
-        return call.with_changes(args=[arg])
-    last = args[-1]
-    # The new last argument inherits the old last one's trailing comma (and
-    # its line break, in one-argument-per-line calls); the old last one
-    # gets a separator like the ones before it.
-    if len(args) > 1 and isinstance(args[-2].comma, cst.Comma):
-        sep = args[-2].comma
+def _append(items: list, new) -> list:
+    """Append an argument or dict element in the style of the others.
+
+    The new last item inherits the old last one's trailing comma (and its
+    line break, in one-item-per-line layouts); the old last one gets a
+    separator like the ones before it."""
+    if not items:
+        return [new]
+    items = list(items)
+    last = items[-1]
+    if len(items) > 1 and isinstance(items[-2].comma, cst.Comma):
+        sep = items[-2].comma
     else:
         sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     trailing = last.comma
     if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
         sep = trailing
-    args[-1] = last.with_changes(comma=sep)
-    args.append(arg.with_changes(comma=trailing))
-    return call.with_changes(args=args)
+    items[-1] = last.with_changes(comma=sep)
+    items.append(new.with_changes(comma=trailing))
+    return items
 
 
 def _set_arg(call: cst.Call, edit: SetArg) -> cst.Call:
@@ -73,7 +75,7 @@ def _set_arg(call: cst.Call, edit: SetArg) -> cst.Call:
             whitespace_after=cst.SimpleWhitespace(""),
         ),
     )
-    return _append_arg(call, new)
+    return call.with_changes(args=_append(call.args, new))
 
 
 def _set_key(node: cst.BaseExpression, edit: SetKey) -> cst.BaseExpression:
@@ -97,19 +99,7 @@ def _set_key(node: cst.BaseExpression, edit: SetKey) -> cst.BaseExpression:
             quote = el.key.quote
             break
     new = cst.DictElement(key=cst.SimpleString(f"{quote}{edit.key}{quote}"), value=value)
-    if not elements:
-        return node.with_changes(elements=[new])
-    last = elements[-1]
-    if len(elements) > 1 and isinstance(elements[-2].comma, cst.Comma):
-        sep = elements[-2].comma
-    else:
-        sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    trailing = last.comma
-    if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
-        sep = trailing
-    elements[-1] = last.with_changes(comma=sep)
-    elements.append(new.with_changes(comma=trailing))
-    return node.with_changes(elements=elements)
+    return node.with_changes(elements=_append(elements, new))
 
 
 class _Applier(cst.CSTTransformer):

@@ -271,7 +271,7 @@ def _with_sources(results) -> dict:
     return sources
 
 
-def _summary(run: Run, diagnostics, hidden_unsafe: int = 0) -> None:
+def _summary(run: Run, diagnostics) -> None:
     if run.opts["quiet"] or run.output_format not in ("concise", "full"):
         return
     if diagnostics:

@@ -7,7 +7,6 @@ import ast
 
 from bnlint import api
 from bnlint.graph.frame import (
-    _OPAQUE,
     Frame,
 )
 from bnlint.values import (

@@ -230,3 +230,36 @@ def test_rule_docs_commands():
     assert all(f"({c})" in everything for c in ("BN001", "BN002", "BN003", "BN004", "BN005", "BN006"))
     listing = run("rules").output.splitlines()
     assert len(listing) == 6 and listing[5].startswith("BN006  off")
+
+
+def _run_in_terminal(args, env_extra):
+    """Run bnlint with stdout on a pseudo-terminal; return what it printed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(env_extra)
+    proc = subprocess.Popen([sys.executable, "-m", "bnlint", *args], stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(master)
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_unless_no_color(project):
+    coloured = _run_in_terminal(["check", "--no-cache", "model.py"], {})
+    assert "\x1b[" in coloured and "BN003" in coloured
+    plain = _run_in_terminal(["check", "--no-cache", "model.py"], {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "BN003" in plain

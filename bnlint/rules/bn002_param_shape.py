@@ -25,6 +25,9 @@ def _per_activation(param, layout) -> bool | None:
         return isinstance(lower, ast.Constant) and lower.value == 1 and s.upper is None and s.step is None
     elts = param.shape.elts
     n = len(elts)
+    if n == 1 and not layout.last and layout.channel_axis < r - 1:
+        # [C] broadcasts along the last (spatial) axis of a channels_first tensor
+        return not _is_one(elts[0]) and not isinstance(elts[0], ast.Starred)
     if n < 2 or n > r or any(isinstance(e, ast.Starred) for e in elts):
         return None
     for i, e in enumerate(elts):
@@ -55,10 +58,13 @@ class ParamShape(Rule):
             layout = wrong[0]
             code = self._fixed(ctx, param, layout)
             shape_text = " ".join(ctx.source.segment(param.shape).split())
+            if param.dynamic_of is None and len(param.shape.elts) == 1:
+                why = "broadcasts along the last (spatial) axis, not the channels"
+            else:
+                why = "is per activation"
             message = (
                 f"batch norm parameter of shape {shape_text} on a {layout.describe()} conv "
-                f"output is per activation; per-channel batch norm needs "
-                f"{code or 'one value per channel'}"
+                f"output {why}; per-channel batch norm needs {code or 'one value per channel'}"
             )
             fix = None
             if code and len({(c.layout.last, c.layout.rank) for c in site.contexts if c.layout}) == 1:
@@ -76,7 +82,8 @@ class ParamShape(Rule):
             return "[" + ", ".join([f"{base}[{layout.channel_axis}]"] + ["1"] * ones) + "]"
         elts = param.shape.elts
         n = len(elts)
-        index = layout.channel_axis - (layout.rank - n)
+        # right-aligned, as broadcasting aligns it; a lone [C] is the channel
+        index = 0 if n == 1 else layout.channel_axis - (layout.rank - n)
         if not 0 <= index < n:
             return None
         channel = ctx.source.segment(elts[index])

@@ -141,13 +141,6 @@ BN_FORMAT_OPS = {
     "slim.batch_norm": 16,
     "tf.nn.fused_batch_norm": 6,
 }
-# String spellings of normalizer functions -> canonical function.
-NORMALIZER_STRINGS = {
-    "batch_norm": "slim.batch_norm",
-    "layer_norm": "slim.layer_norm",
-    "instance_norm": "slim.instance_norm",
-    "group_norm": "slim.group_norm",
-}
 
 MOMENTS = {"tf.nn.moments", "keras.ops.moments", "keras.backend.moments"}
 BATCH_NORMALIZATION = "tf.nn.batch_normalization"

@@ -6,6 +6,7 @@ import ast
 
 from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.layout import Layout
+from bnlint.names import dotted
 from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mentions_conv, mixed
 
 _NORMALIZERS = {"tf.nn.batch_normalization", "tf.nn.fused_batch_norm"}
@@ -101,13 +102,13 @@ class MomentsAxes(Rule):
         layout = next(iter(layouts))
         generic = len(layouts) > 1 or any(c.via_call or c.layout is None for c in site.contexts)
         if generic:
-            x = site.info.get("x_node")
-            if not isinstance(x, ast.Name) or layout.lead != 1:
-                return None
+            x = dotted(site.info.get("x_node")) if site.info.get("x_node") is not None else None
+            if x is None or layout.lead != 1:
+                return None  # repeating an expression with effects is not safe
             if layout.last:
-                code = f"list(range(len({x.id}.shape) - 1))"
+                code = f"list(range(len({x}.shape) - 1))"
             else:
-                code = f"[0] + list(range(2, len({x.id}.shape)))"
+                code = f"[0] + list(range(2, len({x}.shape)))"
         else:
             code = repr(layout.reduce_axes())
             if isinstance(axes.node, ast.Tuple):

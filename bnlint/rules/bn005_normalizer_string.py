@@ -5,13 +5,27 @@ from __future__ import annotations
 import ast
 import re
 
-from bnlint import api
 from bnlint.diagnostics import AddImport, Fix, Replace
 from bnlint.names import canonical
 from bnlint.rules.base import Rule, RuleContext
 
 # (a backslash may escape the quote: notebooks are JSON)
 _STRING_NORMALIZER = re.compile(rb"normalizer_fn\s*=\s*[rbuRBU]*\\?['\"]")
+
+
+def normalizer_for(text: str) -> str | None:
+    """The slim function a normalizer string means: 'batch_norm',
+    'slim.batch_norm', 'BatchNorm', 'batch_normalization', ..."""
+    key = text.rsplit(".", 1)[-1].lower().replace("_", "")
+    for words, target in (
+        (("batchnorm", "batchnormalization", "bn"), "slim.batch_norm"),
+        (("layernorm", "layernormalization"), "slim.layer_norm"),
+        (("instancenorm", "instancenormalization"), "slim.instance_norm"),
+        (("groupnorm", "groupnormalization"), "slim.group_norm"),
+    ):
+        if key in words:
+            return target
+    return None
 
 
 def spell(ctx: RuleContext, call: ast.Call, target: str):
@@ -57,7 +71,7 @@ class NormalizerString(Rule):
                 v = k.value
                 if not (isinstance(v, ast.Constant) and isinstance(v.value, str)):
                     continue
-                target = api.NORMALIZER_STRINGS.get(v.value.rsplit(".", 1)[-1])
+                target = normalizer_for(v.value)
                 fix = None
                 shown = target.rsplit(".", 1)[1] if target else "the normalizer function"
                 if target:

@@ -404,7 +404,8 @@ def fix(**opts):
                 err=True,
             )
         sys.exit(EXIT_ERROR if error else (EXIT_FINDINGS if changed else EXIT_CLEAN))
-    out_err = stdin
+    # messages stay off stdout when it carries code (stdin mode) or machine output
+    out_err = stdin or run.output_format not in ("concise", "full")
     if not stdin:
         _render(run, remaining, sources)
     else:

@@ -263,3 +263,9 @@ def test_colour_on_a_terminal_unless_no_color(project):
     assert "\x1b[" in coloured and "BN003" in coloured
     plain = _run_in_terminal(["check", "--no-cache", "model.py"], {"NO_COLOR": "1"})
     assert "\x1b[" not in plain and "BN003" in plain
+
+
+def test_fix_with_json_output_keeps_stdout_json(project):
+    r = CliRunner().invoke(main, ["fix", "--no-cache", "--output-format", "json", "model.py"])
+    assert json.loads(r.stdout) == []
+    assert "Fixed 2 problems" in r.stderr

@@ -120,6 +120,15 @@ def _lint(path: str, data: bytes, settings: Settings, rules, skip_unrelated: boo
             SYNTAX_ERROR, "file is too deeply nested for bnlint to analyse; skipped", path, ((1, 0), (1, 0))
         )
         return result
+    except Exception as exc:  # a bug in the analysis must not stop the run
+        result.error = Diagnostic(
+            INTERNAL_ERROR,
+            f"internal error in the layout graph ({type(exc).__name__}: {exc}); please report it",
+            path,
+            ((1, 0), (1, 0)),
+        )
+        result.internal = True
+        return result
     ctx = RuleContext(source, tree, imports, sites, index)
     found: list[Diagnostic] = []
     for rule in rules:

@@ -90,6 +90,9 @@ def _lint_job(job):
     except RecursionError:
         r = Result(path)
         r.error = _problem(path, SYNTAX_ERROR, "SyntaxError: too deeply nested to analyse")
+    except Exception as exc:  # never a traceback, never a lost run
+        r = Result(path, internal=True)
+        r.error = _problem(path, "BN901", f"internal error ({type(exc).__name__}: {exc}); please report it")
     return r
 
 

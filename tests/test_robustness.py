@@ -174,3 +174,16 @@ def test_checked_code_is_never_executed(tmp_path):
     )
     subprocess.run([sys.executable, "-m", "bnlint", "fix", "--no-cache", str(tmp_path)], capture_output=True)
     assert not marker.exists()
+
+
+def test_internal_error_in_the_graph_is_contained(folder, monkeypatch):
+    from bnlint.graph import Graph
+
+    def boom(self):
+        raise KeyError("bad node")
+
+    monkeypatch.setattr(Graph, "run", boom)
+    r = run("check", "--no-cache", ".")
+    assert r.exit_code == 2
+    assert "good.py:1:1: BN901 internal error in the layout graph (KeyError" in r.output
+    assert "Traceback" not in r.output

@@ -15,6 +15,7 @@ import functools
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from bnlint.append import append_arg, append_element
 from bnlint.diagnostics import AddImport, RemoveStatement, Replace, SetArg, SetKey
 
 
@@ -30,28 +31,6 @@ def _expression(code: str) -> cst.BaseExpression:
 
 def _key(pos) -> tuple:
     return ((pos.start.line, pos.start.column), (pos.end.line, pos.end.column))
-
-
-def _append(items: list, new) -> list:
-    """Append an argument or dict element in the style of the others.
-
-    The new last item inherits the old last one's trailing comma (and its
-    line break, in one-item-per-line layouts); the old last one gets a
-    separator like the ones before it."""
-    if not items:
-        return [new]
-    items = list(items)
-    last = items[-1]
-    if len(items) > 1 and isinstance(items[-2].comma, cst.Comma):
-        sep = items[-2].comma
-    else:
-        sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    trailing = last.comma
-    if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
-        sep = trailing
-    items[-1] = last.with_changes(comma=sep)
-    items.append(new.with_changes(comma=trailing))
-    return items
 
 
 def _set_arg(call: cst.Call, edit: SetArg) -> cst.Call:
@@ -75,7 +54,7 @@ def _set_arg(call: cst.Call, edit: SetArg) -> cst.Call:
             whitespace_after=cst.SimpleWhitespace(""),
         ),
     )
-    return call.with_changes(args=_append(call.args, new))
+    return append_arg(call, new)
 
 
 def _set_key(node: cst.BaseExpression, edit: SetKey) -> cst.BaseExpression:
@@ -93,13 +72,13 @@ def _set_key(node: cst.BaseExpression, edit: SetKey) -> cst.BaseExpression:
         ):
             elements[i] = el.with_changes(value=value)
             return node.with_changes(elements=elements)
-    quote = "'"
+    quote = edit.code[0] if edit.code[:1] in "'\"" else "'"
     for el in elements:
         if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
             quote = el.key.quote
             break
     new = cst.DictElement(key=cst.SimpleString(f"{quote}{edit.key}{quote}"), value=value)
-    return node.with_changes(elements=_append(elements, new))
+    return append_element(node, new)
 
 
 class _Applier(cst.CSTTransformer):

@@ -115,13 +115,13 @@ class Notebook:
 
     def _dump(self) -> str:
         indent = _detect_indent(self.original)
+        original = json.loads(self.original)
         for sort_keys in (True, False):
-            probe = json.dumps(
-                json.loads(self.original), indent=indent, ensure_ascii=False, sort_keys=sort_keys
-            )
-            if probe.rstrip("\n") == self.original.rstrip("\n"):
-                trail = self.original[len(self.original.rstrip("\n")) :]
-                return json.dumps(self.nb, indent=indent, ensure_ascii=False, sort_keys=sort_keys) + trail
+            for ascii_only in (False, True):
+                style = {"indent": indent, "ensure_ascii": ascii_only, "sort_keys": sort_keys}
+                if json.dumps(original, **style).rstrip("\n") == self.original.rstrip("\n"):
+                    trail = self.original[len(self.original.rstrip("\n")) :]
+                    return json.dumps(self.nb, **style) + trail
         raise NotebookError("the notebook's JSON layout cannot be reproduced; not rewriting it")
 
 

@@ -100,7 +100,8 @@ class MomentsAxes(Rule):
         if len({(lay.last, lay.lead) for lay in layouts}) != 1:
             return None
         layout = next(iter(layouts))
-        generic = len(layouts) > 1 or any(c.via_call or c.layout is None for c in site.contexts)
+        # one literal is right only when every context (callers included) agrees
+        generic = len(layouts) > 1 or any(c.layout is None for c in site.contexts)
         if generic:
             x = dotted(site.info.get("x_node")) if site.info.get("x_node") is not None else None
             if x is None or layout.lead != 1:

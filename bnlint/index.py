@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -23,6 +24,19 @@ def _statements(body):
             todo.extend(getattr(stmt, field, ()))
 
 
+def _header_parts(stmt):
+    """The parts of a statement that are not nested statements: all of a
+    simple statement; the test, iterator, items, decorators... of a
+    compound one."""
+    for field, value in ast.iter_fields(stmt):
+        if field in _BLOCKS:
+            continue
+        if isinstance(value, list):
+            yield from (v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            yield value
+
+
 class ModuleIndex:
     def __init__(self, tree: ast.Module, text: str | None = None):
         self.tree = tree
@@ -37,6 +51,7 @@ class ModuleIndex:
         self._mentions: dict[str, bool] = {}
         self._counts: dict[str, int] = {}
         self._lines: list[str] | None = None
+        self._newlines: list[int] | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -91,6 +106,28 @@ class ModuleIndex:
     def strings(self) -> list[ast.Constant]:
         self._walk()
         return self._strings
+
+    def calls_on_lines_of(self, word: str) -> list[ast.Call]:
+        """The calls in the statements on lines where ``word`` occurs."""
+        if self.text is None:
+            return self.calls
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        lines = set()
+        start = self.text.find(word)
+        while start >= 0:
+            lines.add(bisect.bisect_left(self._newlines, start) + 1)
+            start = self.text.find(word, start + 1)
+        if not lines:
+            return []
+        if self._walked:
+            return [c for c in self._calls if any(c.lineno <= ln <= c.end_lineno for ln in lines)]
+        out = []
+        for stmt in _statements(self.tree.body):
+            if any(stmt.lineno <= ln <= stmt.end_lineno for ln in lines):
+                for part in _header_parts(stmt):
+                    out.extend(n for n in ast.walk(part) if isinstance(n, ast.Call))
+        return out
 
     def count(self, word: str) -> int:
         """Occurrences of ``word`` in the source (large if unknown)."""

@@ -88,11 +88,11 @@ class Functions:
         if self.index.count(called + "(") <= 1:
             return value  # only its own ``def``/``class`` line: no caller here
         if func.cls is not None:
-            callers = self.call_args.get("self." + key, [])
+            callers = self.callers(key, method=True)
             if key == "__init__":
-                callers = callers + self.call_args.get(func.cls.node.name, [])
+                callers = callers + self.callers(func.cls.node.name)
         else:
-            callers = self.call_args.get(key, [])
+            callers = self.callers(key)
         params = [p for p, _ in self._params(func.node)]
         offset = 1 if func.cls is not None else 0
         for call in callers:

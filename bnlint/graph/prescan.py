@@ -54,20 +54,25 @@ class Prescan:
         """Keras concatenation on axis 1 (numpy's does not count)."""
         return self.index.mentions("oncatenate") and _KERAS_CONCAT_AXIS_1.search(self.index.text) is not None
 
-    @property
-    def call_args(self) -> dict[str, list[ast.Call]]:
-        """Calls by simple name (``f(...)``) and by ``self.m(...)``."""
-        if self._call_args is not None:
-            return self._call_args
-        out: dict[str, list[ast.Call]] = {}
-        self._call_args = out
-        for node in self.index.calls:
-            if isinstance(node.func, ast.Name):
-                out.setdefault(node.func.id, []).append(node)
-            elif (
-                isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "self"
-            ):
-                out.setdefault("self." + node.func.attr, []).append(node)
-        return out
+    def callers(self, name: str, method: bool = False) -> list[ast.Call]:
+        """Calls ``name(...)`` (or ``self.name(...)`` for a method), found
+        on the lines where the text has ``name(``: no walk of the module."""
+        key = ("self." if method else "") + name
+        if self._call_args is None:
+            self._call_args = {}
+        if key not in self._call_args:
+            found = []
+            for node in self.index.calls_on_lines_of(name + "("):
+                f = node.func
+                if method:
+                    if (
+                        isinstance(f, ast.Attribute)
+                        and f.attr == name
+                        and isinstance(f.value, ast.Name)
+                        and f.value.id == "self"
+                    ):
+                        found.append(node)
+                elif isinstance(f, ast.Name) and f.id == name:
+                    found.append(node)
+            self._call_args[key] = found
+        return self._call_args[key]

@@ -117,6 +117,12 @@ class Run:
             "respect_gitignore": opts["respect_gitignore"],
             "unsafe_fixes": opts["unsafe_fixes"],
         }
+        for flag in ("select", "extend_select", "ignore"):
+            bad = config.unknown_selectors(self.overrides[flag] or ())
+            if bad:
+                raise click.BadParameter(
+                    f"names no rule: {', '.join(bad)}", param_hint=f"--{flag.replace('_', '-')}"
+                )
         self.paths = list(opts["paths"]) or ["."]
         self._by_dir: dict[str, object] = {}
         explicit = opts["config_path"]

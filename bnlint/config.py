@@ -21,6 +21,14 @@ _OTHER = {"per-file-ignores", "output-format", "cache-dir"}
 KNOWN = _LISTS | _BOOLS | _OTHER
 
 
+def unknown_selectors(codes) -> list[str]:
+    """Selectors that are not a prefix of any rule code (nor ``ALL``)."""
+    from bnlint.rules import RULES
+
+    known = [r.code for r in RULES] + ["BN900", "BN901", "BN902"]
+    return [c for c in codes if c != "ALL" and not any(k.startswith(c) for k in known)]
+
+
 def load(path: str) -> tuple[dict, bool]:
     """(the [tool.bnlint] table, whether it exists) of a pyproject.toml,
     or of a bnlint.toml / .bnlint.toml (top-level keys)."""
@@ -46,6 +54,10 @@ def validate(path: str, table: dict) -> dict:
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise ConfigError(f"{path}: `{key}` must be a list of strings")
             value = tuple(v.strip().upper() if "select" in key or key == "ignore" else v for v in value)
+            if "select" in key or key == "ignore":
+                bad = unknown_selectors(value)
+                if bad:
+                    raise ConfigError(f"{path}: `{key}` names no rule: {', '.join(bad)}")
         elif key in _BOOLS:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: `{key}` must be true or false")

@@ -20,7 +20,7 @@ class Settings:
 
     def enabled_codes(self, all_rules) -> frozenset[str]:
         def match(code, patterns):
-            return any(code.startswith(p) for p in patterns)
+            return any(p == "ALL" or code.startswith(p) for p in patterns)
 
         if self.select is None:
             on = {r.code for r in all_rules if r.default_enabled}
@@ -31,9 +31,14 @@ class Settings:
         out = set()
         for code in on:
             sel = max(
-                (len(p) for p in (self.select or ()) + self.extend_select if code.startswith(p)), default=0
+                (
+                    len(p)
+                    for p in (self.select or ()) + self.extend_select
+                    if p != "ALL" and code.startswith(p)
+                ),
+                default=0,
             )
-            ign = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+            ign = max((len(p) for p in self.ignore if p == "ALL" or code.startswith(p)), default=-1)
             if ign < 0 or sel > ign:
                 out.add(code)
         return frozenset(out)

@@ -128,3 +128,16 @@ def test_cache_dir_and_clean(tree, monkeypatch):
     assert (tree / "envcache").is_dir()
     assert "Removed" in run("clean", "--cache-dir", "cachedir").output
     assert not (tree / "cachedir").exists()
+
+
+def test_unknown_selectors_are_errors(tree):
+    r = run("check", "--no-cache", "--select", "BN01X", "pkg")
+    assert r.exit_code == 2 and "BN01X" in r.output
+    (tree / "pyproject.toml").write_text('[tool.bnlint]\nignore = ["E501"]\n')
+    r = run("check", "--no-cache", "pkg")
+    assert r.exit_code == 2 and "E501" in r.output and "pyproject.toml" in r.output
+
+
+def test_select_all_turns_on_default_off_rules(tree):
+    r = run("check", "--no-cache", "--select", "ALL", "pkg")
+    assert "BN003" in r.output and "BN001" in r.output

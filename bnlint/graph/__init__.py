@@ -43,6 +43,7 @@ class Graph(Prescan, Functions, Statements, Expressions, Apis, Layers, Formats, 
         # tests check that findings are the same without it)
         self.skip_unrelated = skip_unrelated
         self._related = None
+        self._module_done = False
         self.index = index or ModuleIndex(tree)
         self.imports = imports or Imports(tree, self.index.imports)
         self.sites = Sites()

@@ -29,6 +29,7 @@ _RELATED_TOKENS = (
 class Functions:
     def run(self) -> Sites:
         self.exec_block(self.tree.body, self.module)
+        self._module_done = True  # module-level names are all bound now
         # A name some function rebinds with ``global`` has no one value.
         for name in self.index.globals_rebound():
             self.module.vars[name] = None
@@ -165,7 +166,7 @@ class Functions:
         """Whether a function, run with untracked arguments, could reach a
         site or return a tracked value: its text must name a conv/batch-norm
         API, ``self``, or something the module defines or binds."""
-        if not self.skip_unrelated or self.index.text is None:
+        if not self.skip_unrelated or self.index.text is None or not self._module_done:
             return True
         if self._related is None:
             names = {k for k, v in self.module.vars.items() if v is not None and k.isidentifier()} | {

@@ -50,9 +50,6 @@ class AddImport:
     name: str
 
 
-Edit = Replace | SetArg | SetKey | RemoveStatement | AddImport
-
-
 @dataclass(frozen=True)
 class Fix:
     message: str

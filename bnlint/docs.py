@@ -52,11 +52,3 @@ def code_block(text: str) -> str | None:
     start = text.index("\n", start) + 1
     end = text.find("```", start)
     return text[start:end] if end > 0 else None
-
-
-def list_codes() -> list[str]:
-    codes = set()
-    for folder in _CANDIDATES:
-        if folder.is_dir():
-            codes |= {p.stem for p in folder.glob("BN*.md")}
-    return sorted(codes)

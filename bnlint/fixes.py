@@ -89,7 +89,6 @@ class _Applier(cst.CSTTransformer):
         self.by_span: dict[tuple, list] = {}
         self.removals = set()
         self.imports: list[AddImport] = []
-        self.applied = 0
         # id -> node; holding the nodes keeps their ids from being reused.
         self.removed: dict[int, cst.CSTNode] = {}
         for e in edits:
@@ -131,7 +130,6 @@ class _Applier(cst.CSTTransformer):
                 node = _set_arg(node, e)
             elif isinstance(e, SetKey):
                 node = _set_key(node, e)
-            self.applied += 1
         return node
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
@@ -141,7 +139,6 @@ class _Applier(cst.CSTTransformer):
         if pos is not None and _key(pos) in self.removals:
             self.removals.discard(_key(pos))
             self.removed[id(updated_node)] = updated_node
-            self.applied += 1
         return updated_node
 
     def _drop_removed(self, body):
@@ -168,7 +165,6 @@ class _Applier(cst.CSTTransformer):
             updated_node = updated_node.with_changes(body=self._drop_removed(updated_node.body))
         for imp in self.imports:
             updated_node = _add_import(updated_node, imp)
-            self.applied += 1
         return updated_node
 
 

@@ -25,7 +25,6 @@ from bnlint.graph.statements import Statements
 from bnlint.index import ModuleIndex
 from bnlint.names import Imports
 from bnlint.sites import Sites
-from bnlint.values import ClassInfo
 
 __all__ = ["Graph"]
 
@@ -50,7 +49,6 @@ class Graph(Prescan, Functions, Statements, Expressions, Apis, Layers, Formats, 
         self.memo: dict = {}
         self.stack: list = []
         self.analyzed: set[int] = set()
-        self.classes: dict[int, ClassInfo] = {}
         self.module = Frame(tree)
         self.keras_default = self._keras_default()
         self._call_args: dict | None = None

@@ -97,7 +97,7 @@ class Recorders:
         index, is_shape = api.VARIABLE_FACTORIES[name]
         if is_shape:
             return self._param_from(node, (args, kws, index), "shape", frame)
-        init_val, init = self._arg(node, args, kws, index, "initial_value")
+        _, init = self._arg(node, args, kws, index, "initial_value")
         if isinstance(init, ast.Call):
             init_name = self.imports.resolve(init.func)
             if init_name in api.SHAPED_INITIALIZERS:

@@ -96,7 +96,6 @@ class Statements:
 
     def _define_class(self, node: ast.ClassDef, frame: Frame) -> None:
         info = ClassInfo(node)
-        self.classes[id(node)] = info
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = Func(item, env=frame, cls=info)

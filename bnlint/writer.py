@@ -1,6 +1,10 @@
-"""Safe writes: a temporary file in the same folder, renamed over the
-original, with the original's permission bits; unchanged files are never
-touched."""
+"""Safe writes that keep the file's identity.
+
+A symlink is followed: the link's target is rewritten and the link stays a
+link.  A file with several hard links is rewritten in place, so every name
+keeps seeing the same inode.  Any other file is written atomically: a
+temporary file in the same folder, renamed over the original, with the
+original's permission bits.  Unchanged files are never touched."""
 
 from __future__ import annotations
 
@@ -10,27 +14,45 @@ import tempfile
 
 
 def write_atomic(path: str, data: bytes) -> bool:
-    """Write ``data`` to ``path`` if it differs; True when written."""
+    """Write ``data`` to the file ``path`` names if it differs; True when
+    written."""
+    target = os.path.realpath(path)
     try:
-        with open(path, "rb") as f:
+        with open(target, "rb") as f:
             if f.read() == data:
                 return False
     except OSError:
         pass
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".bnlint-", suffix=".tmp")
+    st = os.stat(target)
+    if st.st_nlink > 1:
+        _write_in_place(target, data)
+    else:
+        _replace(target, data, stat.S_IMODE(st.st_mode))
+    return True
+
+
+def _write_in_place(target: str, data: bytes) -> None:
+    # A rename would give this name a new inode and leave the other hard
+    # links holding the old content.
+    with open(target, "r+b") as f:
+        f.write(data)
+        f.truncate()
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _replace(target: str, data: bytes, mode: int) -> None:
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".bnlint-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
-    return True

@@ -103,7 +103,7 @@ class Run:
     """Everything one command invocation resolved from flags and config."""
 
     def __init__(self, opts: dict):
-        from bnlint import config
+        from bnlint.run import config
 
         self.opts = opts
         self.overrides = {
@@ -153,7 +153,7 @@ class Run:
 
     def settings_for(self, path: str):
         """Settings of the nearest configuration above ``path``."""
-        from bnlint import config
+        from bnlint.run import config
 
         if self.opts["isolated"] or self.fixed_config:
             return self.root
@@ -166,7 +166,7 @@ class Run:
         return self._by_dir[folder]
 
     def discover(self):
-        from bnlint.discovery import discover
+        from bnlint.run.discovery import discover
 
         s = self.root
         return discover(
@@ -180,7 +180,7 @@ class Run:
     def cache(self):
         if self.opts["no_cache"]:
             return None
-        from bnlint.cache import Cache, cache_dir
+        from bnlint.run.cache import Cache, cache_dir
 
         return Cache(cache_dir(self.cache_dir), self.root.cache_key())
 
@@ -205,7 +205,7 @@ def _fail(message: str) -> None:
 
 
 def _start(opts) -> Run:
-    from bnlint.config import ConfigError
+    from bnlint.run.config import ConfigError
 
     try:
         run = Run(opts)
@@ -254,7 +254,7 @@ def main() -> None:
 
 def _collect(run: Run):
     """(results, whether any path could not be read) for a run's paths."""
-    from bnlint.runner import check_files
+    from bnlint.run.runner import check_files
 
     discovered = run.discover()
     error = False
@@ -265,7 +265,7 @@ def _collect(run: Run):
 
 
 def _with_sources(results) -> dict:
-    from bnlint.runner import read
+    from bnlint.run.runner import read
 
     sources = {}
     for r in results:
@@ -306,7 +306,7 @@ def check(**opts):
     run = _start(opts)
     error = False
     if run.paths == ["-"]:
-        from bnlint.runner import lint_bytes
+        from bnlint.run.runner import lint_bytes
 
         name = opts["stdin_filename"] or "-"
         data = sys.stdin.buffer.read()
@@ -340,9 +340,9 @@ def check(**opts):
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 def fix(**opts):
     """Rewrite batch norms into per-channel batch norm, in place."""
-    from bnlint.fixes import FixError
-    from bnlint.runner import fix_bytes, read
-    from bnlint.writer import write_atomic
+    from bnlint.fix.apply import FixError
+    from bnlint.run.runner import fix_bytes, read
+    from bnlint.run.writer import write_atomic
 
     run = _start(opts)
     error = False
@@ -371,14 +371,14 @@ def fix(**opts):
             click.echo(f"error: {path}: bnlint bug: a fix was refused: {exc}", err=True)
             error = True
             new, fixed = data, 0
-            from bnlint.runner import lint_bytes
+            from bnlint.run.runner import lint_bytes
 
             result = lint_bytes(path, data, settings)
         except Exception as exc:  # a notebook we cannot rewrite, a bug: keep going
             click.echo(f"error: {path}: {type(exc).__name__}: {exc}", err=True)
             error = True
             new, fixed = data, 0
-            from bnlint.runner import lint_bytes
+            from bnlint.run.runner import lint_bytes
 
             result = lint_bytes(path, data, settings)
         remaining.extend(result.diagnostics)
@@ -469,8 +469,8 @@ def rules_cmd():
 @click.option("--cache-dir", type=click.Path(file_okay=False))
 def clean(cache_dir):
     """Remove the cache folder."""
-    from bnlint.cache import cache_dir as resolve
-    from bnlint.cache import clean as remove
+    from bnlint.run.cache import cache_dir as resolve
+    from bnlint.run.cache import clean as remove
 
     d = resolve(cache_dir)
     click.echo(f"Removed {d}" if remove(d) else f"No cache at {d}")

@@ -15,7 +15,7 @@ class Plugin:
         self.lines = lines
 
     def run(self):
-        from bnlint.linter import lint_source
+        from bnlint.run.linter import lint_source
 
         try:  # the file's own bytes keep its encoding declaration right
             with open(self.filename, "rb") as f:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bnlint.rules import BY_CODE
-from bnlint.settings import Settings
+from bnlint.run.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -3,7 +3,7 @@ around it is written, and keep every comment where it was."""
 
 import pytest
 
-from bnlint.linter import fix_source
+from bnlint.run.linter import fix_source
 
 CONV = 'x = layers.Conv2D(8, 3, data_format="channels_first")(x)\n'
 HEAD = "from tensorflow.keras import layers\n\n"

@@ -5,7 +5,7 @@ negatives give nothing at all."""
 import pytest
 from fixture_cases import expected_path, fixed_path, inputs, render, settings_for
 
-from bnlint.linter import fix_source, lint_source
+from bnlint.run.linter import fix_source, lint_source
 
 POSITIVES = inputs("positive")
 NEGATIVES = inputs("negative")

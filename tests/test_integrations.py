@@ -13,9 +13,9 @@ import pytest
 from test_cli import BUGGY
 
 from bnlint.docs import code_block, doc_text, section
-from bnlint.linter import lint_source
+from bnlint.run.linter import lint_source
 from bnlint.rules import RULES
-from bnlint.settings import Settings
+from bnlint.run.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -63,7 +63,7 @@ def test_hard_link_keeps_its_inode(tmp_path, monkeypatch):
 
 def test_hard_link_shorter_content_is_truncated(tmp_path):
     # Written in place, a shorter content must not keep the old tail.
-    from bnlint.writer import write_atomic
+    from bnlint.run.writer import write_atomic
 
     first = tmp_path / "a.py"
     first.write_text("x = 1  # a long line\n")

@@ -10,8 +10,8 @@ import ast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bnlint.linter import fix_source, lint_source
-from bnlint.settings import Settings
+from bnlint.run.linter import fix_source, lint_source
+from bnlint.run.settings import Settings
 
 EVERYTHING = Settings(select=("BN",), unsafe_fixes=True)
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from bnlint import fixes
+from bnlint.fix import apply as fixes
 from bnlint.cli import main
 from bnlint.rules import BY_CODE
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bnlint import runner
-from bnlint.cache import Cache
+from bnlint.run import runner
+from bnlint.run.cache import Cache
 from bnlint.diagnostics import to_dict
-from bnlint.settings import Settings
+from bnlint.run.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import corpus  # noqa: E402

@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fixture_cases import expected_path, fixed_path, inputs, render, settings_for  # noqa: E402
 
-from bnlint.linter import fix_source, lint_source  # noqa: E402
+from bnlint.run.linter import fix_source, lint_source  # noqa: E402
 
 for path in inputs("positive"):
     data = path.read_bytes()

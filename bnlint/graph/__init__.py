@@ -22,9 +22,9 @@ from bnlint.graph.layers import Layers
 from bnlint.graph.prescan import Prescan
 from bnlint.graph.recorders import Recorders
 from bnlint.graph.statements import Statements
-from bnlint.index import ModuleIndex
-from bnlint.names import Imports
-from bnlint.sites import Sites
+from bnlint.analysis.index import ModuleIndex
+from bnlint.analysis.names import Imports
+from bnlint.analysis.sites import Sites
 
 __all__ = ["Graph"]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 
-from bnlint import api
+from bnlint.analysis import catalog as api
 from bnlint.graph.frame import (
     _OPAQUE,
     Frame,
 )
-from bnlint.layout import Layout
-from bnlint.values import (
+from bnlint.analysis.layout import Layout
+from bnlint.analysis.values import (
     Layer,
     Moments,
     Param,

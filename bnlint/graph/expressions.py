@@ -11,7 +11,7 @@ from bnlint.graph.frame import (
     _merge_values,
     _target_key,
 )
-from bnlint.values import (
+from bnlint.analysis.values import (
     ClassInfo,
     DictLit,
     Func,

@@ -9,8 +9,8 @@ from bnlint.graph.frame import (
     Frame,
     _dim_ordering,
 )
-from bnlint.layout import Layout, is_format_string, parse_format
-from bnlint.values import (
+from bnlint.analysis.layout import Layout, is_format_string, parse_format
+from bnlint.analysis.values import (
     NoneConst,
     Str,
 )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from bnlint.layout import is_format_string
-from bnlint.names import dotted
-from bnlint.values import Layer, Sequential, Str, Tensor, same
+from bnlint.analysis.layout import is_format_string
+from bnlint.analysis.names import dotted
+from bnlint.analysis.values import Layer, Sequential, Str, Tensor, same
 
 _OPAQUE = object()  # an arg_scope whose contents we cannot see
 

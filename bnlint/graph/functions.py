@@ -11,8 +11,8 @@ from bnlint.graph.frame import (
     _merge_values,
     _significant,
 )
-from bnlint.sites import Sites
-from bnlint.values import (
+from bnlint.analysis.sites import Sites
+from bnlint.analysis.values import (
     Func,
     Instance,
     same,

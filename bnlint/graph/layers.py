@@ -5,7 +5,7 @@ from __future__ import annotations
 from bnlint.graph.frame import (
     Frame,
 )
-from bnlint.values import (
+from bnlint.analysis.values import (
     Layer,
     Seq,
     Sequential,

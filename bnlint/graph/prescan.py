@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
-from bnlint import api
+from bnlint.analysis import catalog as api
 
 # concatenate([...], axis=1) / Concatenate(axis=1)(...), one level of
 # nested parentheses inside the call, not numpy's.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import ast
 
-from bnlint import api
+from bnlint.analysis import catalog as api
 from bnlint.graph.frame import (
     Frame,
 )
-from bnlint.values import (
+from bnlint.analysis.values import (
     Int,
     IntList,
     Moments,

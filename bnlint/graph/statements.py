@@ -9,7 +9,7 @@ from bnlint.graph.frame import (
     _merge_vars,
     _target_key,
 )
-from bnlint.values import (
+from bnlint.analysis.values import (
     ClassInfo,
     Func,
     Moments,

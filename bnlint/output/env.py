@@ -27,7 +27,7 @@ class Env:
         data = self.sources.get(d.path)
         if d.fix is None or data is None or d.cell is not None:
             return []
-        from bnlint.fixes import FixError, apply_edits
+        from bnlint.fix.apply import FixError, apply_edits
         from bnlint.source import SourceFile
 
         try:

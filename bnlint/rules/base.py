@@ -7,9 +7,9 @@ import ast
 from dataclasses import dataclass
 
 from bnlint.diagnostics import Diagnostic, Fix
-from bnlint.index import ModuleIndex
-from bnlint.names import Imports
-from bnlint.sites import Sites
+from bnlint.analysis.index import ModuleIndex
+from bnlint.analysis.names import Imports
+from bnlint.analysis.sites import Sites
 from bnlint.source import SourceFile
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 
 from bnlint.diagnostics import Fix, Replace, SetArg
-from bnlint.layout import Layout
-from bnlint.names import dotted
+from bnlint.analysis.layout import Layout
+from bnlint.analysis.names import dotted
 from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mentions_conv, mixed
 
 _NORMALIZERS = {"tf.nn.batch_normalization", "tf.nn.fused_batch_norm"}

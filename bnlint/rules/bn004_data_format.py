@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ast
 
-from bnlint import api
+from bnlint.analysis import catalog as api
 from bnlint.diagnostics import Fix, SetArg, SetKey
-from bnlint.layout import parse_format
+from bnlint.analysis.layout import parse_format
 from bnlint.rules.base import Rule, RuleContext, mentions_channels_first, mentions_conv
-from bnlint.values import DictLit, NoneConst, Str
+from bnlint.analysis.values import DictLit, NoneConst, Str
 
 
 def bn_format_wrong(site):

@@ -6,7 +6,7 @@ import ast
 import re
 
 from bnlint.diagnostics import AddImport, Fix, Replace
-from bnlint.names import canonical
+from bnlint.analysis.names import canonical
 from bnlint.rules.base import Rule, RuleContext
 
 # (a backslash may escape the quote: notebooks are JSON)

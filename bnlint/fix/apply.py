@@ -15,7 +15,7 @@ import functools
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from bnlint.append import append_arg, append_element
+from bnlint.fix.append import append_arg, append_element
 from bnlint.diagnostics import AddImport, RemoveStatement, Replace, SetArg, SetKey
 
 

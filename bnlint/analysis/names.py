@@ -151,7 +151,7 @@ class Imports:
     def _from_star(self, node: ast.AST) -> str | None:
         """A name a star import may have brought in, when it names an API
         the catalog knows (so unrelated local names stay unresolved)."""
-        from bnlint.api import is_known
+        from bnlint.analysis.catalog import is_known
 
         name = dotted(node)
         if name is None or name.split(".")[0] in self.aliases:

@@ -6,15 +6,15 @@ import bisect
 import gc
 from dataclasses import dataclass, field
 
-from bnlint import prefilter
+from bnlint.run import prefilter
 from bnlint.diagnostics import Diagnostic
 from bnlint.graph import Graph
-from bnlint.index import ModuleIndex
-from bnlint.names import Imports
-from bnlint.noqa import filter_suppressed
+from bnlint.analysis.index import ModuleIndex
+from bnlint.analysis.names import Imports
+from bnlint.run.noqa import filter_suppressed
 from bnlint.rules import RULES
 from bnlint.rules.base import RuleContext
-from bnlint.settings import Settings
+from bnlint.run.settings import Settings
 from bnlint.source import SourceFile
 
 SYNTAX_ERROR = "BN900"
@@ -175,7 +175,7 @@ def _spans(fix):
 def fix_source(path: str, data: bytes, settings: Settings = DEFAULT, max_rounds: int = 10):
     """Apply fixes until nothing changes.  Returns (data, fixed, result)
     where ``result`` is the lint of the final data."""
-    from bnlint.fixes import apply_edits  # libcst only when fixing
+    from bnlint.fix.apply import apply_edits  # libcst only when fixing
 
     fixed = 0
     for _ in range(max_rounds):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from bnlint.layout import Layout
+from bnlint.analysis.layout import Layout
 
 
 @dataclass(frozen=True)

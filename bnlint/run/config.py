@@ -8,7 +8,7 @@ import dataclasses
 import os
 import tomllib
 
-from bnlint.settings import Settings
+from bnlint.run.settings import Settings
 
 
 class ConfigError(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from bnlint.layout import Layout
+from bnlint.analysis.layout import Layout
 
 
 @dataclass

@@ -7,10 +7,10 @@ import dataclasses
 import os
 import sys
 
-from bnlint import prefilter
+from bnlint.run import prefilter
 from bnlint.diagnostics import Diagnostic, from_dict, to_dict
-from bnlint.linter import SYNTAX_ERROR, Result, decode_check, enabled_rules, fix_source, lint_source
-from bnlint.settings import Settings
+from bnlint.run.linter import SYNTAX_ERROR, Result, decode_check, enabled_rules, fix_source, lint_source
+from bnlint.run.settings import Settings
 
 READ_ERROR = "BN902"
 # Below this many files to parse, a process pool costs more than it saves.
@@ -41,7 +41,7 @@ def _map_cells(result: Result, nb) -> Result:
 
 def notebook_check(path: str, data: bytes) -> Result:
     """A notebook no rule can fire on is still checked for being one."""
-    from bnlint.notebooks import Notebook, NotebookError
+    from bnlint.run.notebooks import Notebook, NotebookError
 
     r = Result(path)
     try:
@@ -56,7 +56,7 @@ def lint_bytes(
 ) -> Result:
     """Lint one file's bytes, .py or .ipynb."""
     if path.endswith(".ipynb"):
-        from bnlint.notebooks import Notebook, NotebookError
+        from bnlint.run.notebooks import Notebook, NotebookError
 
         try:
             nb = Notebook(data)
@@ -72,7 +72,7 @@ def lint_bytes(
 def fix_bytes(path: str, data: bytes, settings: Settings):
     """(new data, number fixed, result after fixing) for one file."""
     if path.endswith(".ipynb"):
-        from bnlint.notebooks import Notebook
+        from bnlint.run.notebooks import Notebook
 
         nb = Notebook(data)
         new_src, fixed, result = fix_source(path, nb.source.encode("utf-8"), settings)
@@ -132,7 +132,7 @@ class _Workers:
 def check_files(paths, settings_for, cache=None, speedups=True) -> list[Result]:
     """Lint files; ``settings_for(path)`` gives each file's settings and
     ``cache`` (or None) remembers results by content."""
-    from bnlint.cache import content_hash
+    from bnlint.run.cache import content_hash
 
     results: dict[str, Result] = {}
     workers, digests = _Workers(), {}

@@ -1,0 +1,1 @@
+"""Applying fixes: libcst node replacements located by source span."""

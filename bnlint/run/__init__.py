@@ -1,0 +1,1 @@
+"""The run machinery: discovery, configuration, cache, the linter loop, writing."""

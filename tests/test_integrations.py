@@ -13,8 +13,8 @@ import pytest
 from test_cli import BUGGY
 
 from bnlint.docs import code_block, doc_text, section
-from bnlint.run.linter import lint_source
 from bnlint.rules import RULES
+from bnlint.run.linter import lint_source
 from bnlint.run.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

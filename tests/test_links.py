@@ -101,8 +101,15 @@ NOTEBOOK_CELL = BUGGY.splitlines(keepends=True)
 
 def _notebook() -> str:
     nb = {
-        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                   "source": NOTEBOOK_CELL}],
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": NOTEBOOK_CELL,
+            }
+        ],
         "metadata": {},
         "nbformat": 4,
         "nbformat_minor": 5,

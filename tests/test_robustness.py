@@ -10,8 +10,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from bnlint.fix import apply as fixes
 from bnlint.cli import main
+from bnlint.fix import apply as fixes
 from bnlint.rules import BY_CODE
 
 MODEL = """import tensorflow as tf
@@ -176,14 +176,14 @@ def test_checked_code_is_never_executed(tmp_path):
     assert not marker.exists()
 
 
-def test_internal_error_in_the_graph_is_contained(folder, monkeypatch):
-    from bnlint.graph import Graph
+def test_internal_error_in_the_analysis_is_contained(folder, monkeypatch):
+    from bnlint.analysis.interpreter import Interpreter
 
     def boom(self):
         raise KeyError("bad node")
 
-    monkeypatch.setattr(Graph, "run", boom)
+    monkeypatch.setattr(Interpreter, "analyse", boom)
     r = run("check", "--no-cache", ".")
     assert r.exit_code == 2
-    assert "good.py:1:1: BN901 internal error in the layout graph (KeyError" in r.output
+    assert "good.py:1:1: BN901 internal error in the analysis (KeyError" in r.output
     assert "Traceback" not in r.output

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bnlint.diagnostics import to_dict
 from bnlint.run import runner
 from bnlint.run.cache import Cache
-from bnlint.diagnostics import to_dict
 from bnlint.run.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

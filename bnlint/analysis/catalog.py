@@ -1,63 +1,107 @@
-"""The catalog: which canonical API names are convs, batch norms, moments,
-and which ops keep a tensor's layout.  Names are as ``names.canonical``
-spells them.
+"""The catalog: what bnlint knows about TensorFlow, Keras and slim, as data.
+
+One ``Api`` row per API (or per family of APIs sharing a signature): its
+canonical names (as ``names.canonical`` spells them), its parameters in the
+real signature's order (TF 2.21, tf-keras, tf-slim 1.1; ``self`` left out
+of layer classes), and its *effect*: what the interpreter does with a call
+(``effects.py`` has one handler per effect).  ``roles`` say which parameter
+plays which part in that effect (the input tensor, the batch norm axis, the
+data_format, ...).  Adding an API is adding a row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class Conv:
-    rank: int | None  # output rank; None: decided by data_format
-    df_index: int  # first positional index data_format may sit at
-    keras: bool = False  # default format follows Keras' image_data_format
-    layer: bool = False  # a class: constructing it makes a layer object
+class Api:
+    name: str
+    params: tuple[str, ...]
+    effect: str
+    roles: dict = field(default_factory=dict, compare=False, hash=False)
+    rank: int | None = None  # conv output rank; None: decided by data_format
+    default_format: str = "last"  # "last", "keras" (Keras' image_data_format), or "none"
+    # TF1 signatures put data_format later (use_cudnn_on_gpu, rate): a format
+    # string at or after the role's position is the data_format.
+    format_scan: bool = False
     slim: bool = False  # accepts normalizer_fn / normalizer_params
 
 
-def _family(prefix, names, **kw):
-    return {f"{prefix}.{n}": Conv(**{**kw, "rank": r}) for n, r in names.items()}
+def _p(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
-CONVS: dict[str, Conv] = {}
-CONVS.update(
-    _family(
-        "tf.nn",
-        {
-            "conv1d": 3,
-            "conv2d": 4,
-            "conv3d": 5,
-            "convolution": None,
-            "depthwise_conv2d": 4,
-            "depthwise_conv2d_native": 4,
-            "separable_conv2d": 4,
-            "conv1d_transpose": 3,
-            "conv2d_transpose": 4,
-            "conv3d_transpose": 5,
-            "atrous_conv2d": 4,
-        },
-        df_index=4,
-    )
+_ROWS: list[Api] = []
+
+
+def _add(names, params, effect, roles=None, **kw) -> None:
+    for name, extra in names.items() if isinstance(names, dict) else ((n, {}) for n in names):
+        _ROWS.append(Api(name, _p(params), effect, dict(roles or {}), **{**kw, **extra}))
+
+
+def _ranked(prefix: str, table: dict) -> dict:
+    return {f"{prefix}.{n}": {"rank": r} for n, r in table.items()}
+
+
+CONV = {"input": 0, "data_format": "data_format"}
+
+# --- convolutions -----------------------------------------------------------
+_add(
+    _ranked("tf.nn", {"conv1d": 3, "conv2d": 4, "conv3d": 5, "conv1d_transpose": 3, "atrous_conv2d": 4}),
+    "input filters strides padding data_format dilations name",
+    "conv",
+    CONV,
+    format_scan=True,
 )
-CONVS.update(
-    _family(
+_add(
+    _ranked("tf.nn", {"convolution": None}),
+    "input filters strides padding data_format dilations name",
+    "conv",
+    CONV,
+    format_scan=True,
+    default_format="none",
+)
+_add(
+    _ranked("tf.nn", {"depthwise_conv2d": 4, "depthwise_conv2d_native": 4}),
+    "input filter strides padding data_format dilations name",
+    "conv",
+    CONV,
+    format_scan=True,
+)
+_add(
+    _ranked("tf.nn", {"separable_conv2d": 4}),
+    "input depthwise_filter pointwise_filter strides padding data_format dilations name",
+    "conv",
+    CONV,
+    format_scan=True,
+)
+_add(
+    _ranked("tf.nn", {"conv2d_transpose": 4, "conv3d_transpose": 5}),
+    "input filters output_shape strides padding data_format dilations name",
+    "conv",
+    CONV,
+    format_scan=True,
+)
+_add(
+    _ranked(
         "tflayers",
-        {
-            "conv1d": 3,
-            "conv2d": 4,
-            "conv3d": 5,
-            "separable_conv1d": 3,
-            "separable_conv2d": 4,
-            "conv2d_transpose": 4,
-            "conv3d_transpose": 5,
-        },
-        df_index=5,
-    )
+        {"conv1d": 3, "conv2d": 4, "conv3d": 5, "separable_conv1d": 3, "separable_conv2d": 4},
+    ),
+    "inputs filters kernel_size strides padding data_format dilation_rate activation use_bias",
+    "conv",
+    CONV,
+    format_scan=True,
 )
-CONVS.update(
-    _family(
+_add(
+    _ranked("tflayers", {"conv2d_transpose": 4, "conv3d_transpose": 5}),
+    "inputs filters kernel_size strides padding data_format activation use_bias",
+    "conv",
+    CONV,
+    format_scan=True,
+)
+_add(
+    _ranked(
         "tflayers",
         {
             "Conv1D": 3,
@@ -68,12 +112,14 @@ CONVS.update(
             "Conv2DTranspose": 4,
             "Conv3DTranspose": 5,
         },
-        df_index=4,
-        layer=True,
-    )
+    ),
+    "filters kernel_size strides padding data_format dilation_rate activation use_bias",
+    "conv_layer",
+    {"data_format": "data_format"},
+    format_scan=True,
 )
-CONVS.update(
-    _family(
+_add(
+    _ranked(
         "keras.layers",
         {
             "Conv1D": 3,
@@ -82,211 +128,342 @@ CONVS.update(
             "Convolution1D": 3,
             "Convolution2D": 4,
             "Convolution3D": 5,
-            "DepthwiseConv1D": 3,
-            "DepthwiseConv2D": 4,
             "SeparableConv1D": 3,
             "SeparableConv2D": 4,
             "SeparableConvolution1D": 3,
             "SeparableConvolution2D": 4,
+        },
+    ),
+    "filters kernel_size strides padding data_format dilation_rate",
+    "conv_layer",
+    {"data_format": "data_format"},
+    default_format="keras",
+    format_scan=True,
+)
+_add(
+    _ranked("keras.layers", {"DepthwiseConv1D": 3, "DepthwiseConv2D": 4}),
+    "kernel_size strides padding depth_multiplier data_format dilation_rate",
+    "conv_layer",
+    {"data_format": "data_format"},
+    default_format="keras",
+    format_scan=True,
+)
+_add(
+    _ranked(
+        "keras.layers",
+        {
             "Conv1DTranspose": 3,
             "Conv2DTranspose": 4,
             "Conv3DTranspose": 5,
             "Convolution2DTranspose": 4,
             "Convolution3DTranspose": 5,
         },
-        df_index=4,
-        keras=True,
-        layer=True,
-    )
+    ),
+    "filters kernel_size strides padding output_padding data_format dilation_rate",
+    "conv_layer",
+    {"data_format": "data_format"},
+    default_format="keras",
+    format_scan=True,
 )
-CONVS.update(
-    _family(
+_SLIM_CONV = {"input": 0, "data_format": "data_format", "normalizer_fn": "normalizer_fn"}
+_add(
+    _ranked(
         "slim",
         {
             "conv1d": 3,
             "conv2d": 4,
             "conv3d": 5,
-            "convolution": None,
             "convolution1d": 3,
             "convolution2d": 4,
             "convolution3d": 5,
+        },
+    ),
+    "inputs num_outputs kernel_size stride padding data_format rate activation_fn "
+    "normalizer_fn normalizer_params",
+    "conv",
+    _SLIM_CONV,
+    format_scan=True,
+    slim=True,
+)
+_add(
+    _ranked("slim", {"convolution": None}),
+    "inputs num_outputs kernel_size stride padding data_format rate activation_fn "
+    "normalizer_fn normalizer_params",
+    "conv",
+    _SLIM_CONV,
+    format_scan=True,
+    slim=True,
+    default_format="none",
+)
+_add(
+    _ranked(
+        "slim",
+        {
             "conv2d_transpose": 4,
             "convolution2d_transpose": 4,
             "conv3d_transpose": 5,
             "convolution3d_transpose": 5,
         },
-        df_index=5,
-        slim=True,
-    )
+    ),
+    "inputs num_outputs kernel_size stride padding data_format activation_fn normalizer_fn normalizer_params",
+    "conv",
+    _SLIM_CONV,
+    format_scan=True,
+    slim=True,
 )
-CONVS.update(
-    _family(
-        "slim",
-        {"separable_conv2d": 4, "separable_convolution2d": 4},
-        df_index=6,
-        slim=True,
-    )
+_add(
+    _ranked("slim", {"separable_conv2d": 4, "separable_convolution2d": 4}),
+    "inputs num_outputs kernel_size depth_multiplier stride padding data_format rate activation_fn "
+    "normalizer_fn normalizer_params",
+    "conv",
+    _SLIM_CONV,
+    format_scan=True,
+    slim=True,
 )
-
-# Batch norm layers configured by ``axis``: name -> positional index of axis.
-BN_AXIS_CLASSES = {
-    "keras.layers.BatchNormalization": 0,
-    "keras.layers.SyncBatchNormalization": 0,
-    "tflayers.BatchNormalization": 0,
-}
-BN_AXIS_FUNCTIONS = {"tflayers.batch_normalization": 1}  # inputs first
-
-# Batch norm ops configured by ``data_format``: name -> positional index.
-BN_FORMAT_OPS = {
-    "slim.batch_norm": 16,
-    "tf.nn.fused_batch_norm": 6,
-}
-
-MOMENTS = {"tf.nn.moments", "keras.ops.moments", "keras.backend.moments"}
-BATCH_NORMALIZATION = "tf.nn.batch_normalization"
-
-# Ops whose output has the layout of their first tensor argument.
-PRESERVING_FUNCTIONS = (
+# Recurrent convolutions: rank without / with return_sequences.
+_add(
     {
+        "keras.layers.ConvLSTM1D": {"rank": 3},
+        "keras.layers.ConvLSTM2D": {"rank": 4},
+        "keras.layers.ConvLSTM3D": {"rank": 5},
+    },
+    "filters kernel_size strides padding data_format dilation_rate",
+    "conv_rnn",
+    {"data_format": "data_format", "sequences": "return_sequences"},
+    default_format="keras",
+)
+
+# --- batch norms --------------------------------------------------------------
+_BN_LAYER = "axis momentum epsilon center scale"
+_add(
+    ["keras.layers.BatchNormalization", "keras.layers.SyncBatchNormalization", "tflayers.BatchNormalization"],
+    _BN_LAYER,
+    "bn_layer",
+    {"axis": "axis"},
+)
+_add(
+    ["tflayers.batch_normalization"],
+    "inputs axis momentum epsilon center scale",
+    "bn_axis_op",
+    {"input": "inputs", "axis": "axis"},
+)
+_add(
+    ["slim.batch_norm"],
+    "inputs decay center scale epsilon activation_fn param_initializers param_regularizers "
+    "updates_collections is_training reuse variables_collections outputs_collections trainable "
+    "batch_weights fused data_format zero_debias_moving_mean",
+    "bn_format_op",
+    {"input": "inputs", "data_format": "data_format"},
+)
+_add(
+    ["tf.nn.fused_batch_norm"],
+    "x scale offset mean variance epsilon data_format is_training name",
+    "bn_format_op",
+    {"input": "x", "data_format": "data_format", "returns_triple": True},
+)
+_add(
+    ["tf.nn.moments", "keras.ops.moments", "keras.backend.moments"],
+    "x axes shift keepdims name",
+    "moments",
+    {"input": "x", "axes": "axes"},
+)
+_add(
+    ["tf.nn.batch_normalization"],
+    "x mean variance offset scale variance_epsilon name",
+    "batch_normalization",
+    {"input": "x", "params": ("mean", "variance", "offset", "scale")},
+)
+
+# --- ops that keep the layout of a tensor argument ------------------------------
+_add(
+    [
         f"tf.nn.{n}"
-        for n in (
-            "relu relu6 crelu elu selu gelu silu swish leaky_relu sigmoid tanh "
-            "softplus softsign dropout bias_add lrn local_response_normalization"
-        ).split()
-    }
-    | {
-        f"tf.{n}"
-        for n in (
-            "identity add add_n maximum minimum multiply subtract sigmoid tanh "
-            "abs square clip_by_value stop_gradient where"
-        ).split()
-    }
-    | {
+        for n in "relu relu6 crelu elu selu gelu silu swish leaky_relu sigmoid tanh softplus softsign".split()
+    ]
+    + [f"tf.{n}" for n in "sigmoid tanh abs square stop_gradient identity".split()]
+    + [
         f"keras.activations.{n}"
         for n in "relu relu6 elu selu gelu silu swish sigmoid tanh leaky_relu".split()
-    }
-    | {f"keras.layers.{n}" for n in "add average maximum minimum multiply subtract".split()}
-    | {
-        "keras.backend.relu",
-        "slim.dropout",
-        "slim.bias_add",
-        "tflayers.dropout",
-    }
+    ]
+    + ["keras.backend.relu"],
+    "features",
+    "preserve",
+    {"input": 0},
 )
-CONCAT_FUNCTIONS = {"tf.concat", "keras.layers.concatenate", "keras.backend.concatenate"}
+_add(["tf.nn.dropout"], "x rate noise_shape seed name", "preserve", {"input": "x"})
+_add(["tf.nn.bias_add"], "value bias data_format name", "preserve", {"input": "value"})
+_add(
+    ["tf.nn.lrn", "tf.nn.local_response_normalization"],
+    "input depth_radius bias alpha beta name",
+    "preserve",
+    {"input": "input"},
+)
+_add(
+    [f"tf.{n}" for n in "add maximum minimum multiply subtract".split()],
+    "x y name",
+    "preserve",
+    {"input": "x"},
+)
+_add(["tf.clip_by_value"], "t clip_value_min clip_value_max name", "preserve", {"input": "t"})
+_add(["tf.where"], "condition x y name", "preserve", {"input": "x"})
+_add(
+    ["tf.add_n"] + [f"keras.layers.{n}" for n in "add average maximum minimum multiply subtract".split()],
+    "inputs",
+    "preserve",
+    {"input": "inputs"},
+)
+_add(
+    ["slim.dropout", "tflayers.dropout"],
+    "inputs keep_prob noise_shape is_training",
+    "preserve",
+    {"input": "inputs"},
+)
+_add(["slim.bias_add"], "inputs activation_fn initializer", "preserve", {"input": "inputs"})
+_add(
+    ["tf.concat", "keras.layers.concatenate", "keras.backend.concatenate"],
+    "values axis name",
+    "concat",
+    {"input": "values"},
+)
 
-# Pooling ops that keep the layout when their data_format matches the tensor.
-POOL_FUNCTIONS = {
-    **{
-        f"tf.nn.{n}": 4
-        for n in "max_pool avg_pool max_pool2d avg_pool2d max_pool1d avg_pool1d max_pool3d avg_pool3d pool".split()
-    },
-    **{
-        f"tflayers.{n}": 5
+# --- pooling: keeps the layout when its data_format matches the tensor's ---------
+_add(
+    [
+        f"tf.nn.{n}"
+        for n in "max_pool avg_pool max_pool2d avg_pool2d max_pool1d avg_pool1d max_pool3d avg_pool3d".split()
+    ],
+    "input ksize strides padding data_format name",
+    "pool",
+    {"input": 0, "data_format": "data_format"},
+)
+_add(
+    ["tf.nn.pool"],
+    "input window_shape pooling_type strides padding data_format",
+    "pool",
+    {"input": 0, "data_format": "data_format"},
+)
+_add(
+    [
+        f"tflayers.{n}"
         for n in "max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d".split()
-    },
-    **{f"slim.{n}": 4 for n in "max_pool2d avg_pool2d max_pool3d avg_pool3d".split()},
-}
+    ],
+    "inputs pool_size strides padding data_format name",
+    "pool",
+    {"input": 0, "data_format": "data_format"},
+)
+_add(
+    [f"slim.{n}" for n in "max_pool2d avg_pool2d max_pool3d avg_pool3d".split()],
+    "inputs kernel_size stride padding data_format",
+    "pool",
+    {"input": 0, "data_format": "data_format"},
+)
 
-# Keras layers that keep the layout of their input.
-KERAS_PRESERVING = {
-    f"keras.layers.{n}"
-    for n in (
-        "Activation ReLU LeakyReLU PReLU ELU ThresholdedReLU Softmax Dropout "
-        "GaussianNoise GaussianDropout AlphaDropout ActivityRegularization "
-        "Add Subtract Multiply Average Maximum Minimum Concatenate Identity"
-    ).split()
-}
-# Keras layers that keep the layout when their data_format matches:
-# name -> positional index of data_format.
-KERAS_FORMATTED = {
-    **{
-        f"keras.layers.{n}": 3
+# --- Keras layers -----------------------------------------------------------------
+_add(
+    [
+        f"keras.layers.{n}"
         for n in (
-            "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D "
-            "AveragePooling2D AveragePooling3D MaxPool1D MaxPool2D MaxPool3D "
-            "AvgPool1D AvgPool2D AvgPool3D"
+            "Activation ReLU LeakyReLU PReLU ELU ThresholdedReLU Softmax Dropout "
+            "GaussianNoise GaussianDropout AlphaDropout ActivityRegularization "
+            "Add Subtract Multiply Average Maximum Minimum Concatenate Identity"
         ).split()
-    },
-    **{
-        f"keras.layers.{n}": 1
+    ],
+    "",
+    "preserve_layer",
+)
+_add(
+    [
+        f"keras.layers.{n}"
         for n in (
-            "ZeroPadding1D ZeroPadding2D ZeroPadding3D UpSampling1D UpSampling2D "
-            "UpSampling3D Cropping1D Cropping2D Cropping3D SpatialDropout1D "
-            "SpatialDropout2D SpatialDropout3D"
+            "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D "
+            "AveragePooling3D MaxPool1D MaxPool2D MaxPool3D AvgPool1D AvgPool2D AvgPool3D"
         ).split()
-    },
-    **{
-        f"tflayers.{n}": 3
+    ],
+    "pool_size strides padding data_format",
+    "formatted_layer",
+    {"data_format": "data_format"},
+    default_format="keras",
+)
+_add(
+    [
+        f"keras.layers.{n}"
         for n in (
-            "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D"
+            "ZeroPadding1D ZeroPadding2D ZeroPadding3D UpSampling1D UpSampling2D UpSampling3D "
+            "Cropping1D Cropping2D Cropping3D SpatialDropout1D SpatialDropout2D SpatialDropout3D"
         ).split()
-    },
-}
-KERAS_TIME_DISTRIBUTED = "keras.layers.TimeDistributed"
-KERAS_LAMBDA = "keras.layers.Lambda"
-KERAS_SEQUENTIAL = {"keras.Sequential", "keras.models.Sequential"}
-KERAS_FORMAT_SETTERS = {
-    "keras.backend.set_image_data_format",
-    "keras.config.set_image_data_format",
-}
-KERAS_ORDERING_SETTERS = {"keras.backend.set_image_dim_ordering"}
-KERAS_FORMAT_GETTERS = {"keras.backend.image_data_format", "keras.config.image_data_format"}
+    ],
+    "size data_format",
+    "formatted_layer",
+    {"data_format": "data_format"},
+    default_format="keras",
+)
+_add(
+    [
+        f"tflayers.{n}"
+        for n in "MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D".split()
+    ],
+    "pool_size strides padding data_format",
+    "formatted_layer",
+    {"data_format": "data_format"},
+)
+_add(["keras.layers.TimeDistributed"], "layer", "time_distributed", {"layer": "layer"})
+_add(
+    ["keras.layers.Lambda"], "function output_shape mask arguments", "lambda_layer", {"function": "function"}
+)
+_add(["keras.Sequential", "keras.models.Sequential"], "layers name", "sequential", {"layers": "layers"})
 
-# Variable constructors: name -> (positional index of the initial value or
-# shape, whether that argument is the shape itself).
-VARIABLE_FACTORIES = {"tf.Variable": (0, False), "tf.get_variable": (1, True)}
-# Initial-value constructors whose shape we can read: name -> shape index.
-SHAPED_INITIALIZERS = {
-    "numpy.ones": 0,
-    "numpy.zeros": 0,
-    "numpy.full": 0,
-    "tf.ones": 0,
-    "tf.zeros": 0,
-    "tf.fill": 0,
-    "tf.random_normal": 0,
-    "tf.random.normal": 0,
-    "tf.truncated_normal": 0,
-    "tf.random.truncated_normal": 0,
-    "tf.random_uniform": 0,
-    "tf.random.uniform": 0,
-    "tf.constant": 2,
-}
-ASSIGN_FUNCTIONS = {"tf.assign", "tf.assign_sub", "tf.assign_add"}
+# --- Keras' global image format -----------------------------------------------------
+_add(
+    ["keras.backend.set_image_data_format", "keras.config.set_image_data_format"],
+    "data_format",
+    "format_setter",
+    {"value": "data_format"},
+)
+_add(["keras.backend.set_image_dim_ordering"], "dim_ordering", "ordering_setter", {"value": "dim_ordering"})
+_add(["keras.backend.image_data_format", "keras.config.image_data_format"], "", "format_getter")
 
-# Recurrent convolutions: name -> (rank without / with return_sequences).
-CONV_RNNS = {
-    "keras.layers.ConvLSTM1D": (3, 4),
-    "keras.layers.ConvLSTM2D": (4, 5),
-    "keras.layers.ConvLSTM3D": (5, 6),
-}
+# --- variables and their shapes -----------------------------------------------------
+_add(["tf.Variable"], "initial_value trainable", "variable", {"initial_value": "initial_value"})
+_add(["tf.get_variable"], "name shape dtype initializer", "variable", {"shape": "shape"})
+_add(
+    [
+        "numpy.ones",
+        "numpy.zeros",
+        "numpy.full",
+        "tf.ones",
+        "tf.zeros",
+        "tf.fill",
+        "tf.random_normal",
+        "tf.random.normal",
+        "tf.truncated_normal",
+        "tf.random.truncated_normal",
+        "tf.random_uniform",
+        "tf.random.uniform",
+    ],
+    "shape",
+    "shaped_initializer",
+    {"shape": "shape"},
+)
+_add(["tf.constant"], "value dtype shape name", "shaped_initializer", {"shape": "shape"})
+_add(["tf.assign", "tf.assign_sub", "tf.assign_add"], "ref value", "assign", {"ref": "ref", "value": "value"})
+_add(["tf.shape"], "input out_type name", "shape_of", {"input": "input"})
+
+# --- known, with no effect on layouts ------------------------------------------------
+_add(["slim.arg_scope"], "list_ops_or_scope", "arg_scope", {"ops": "list_ops_or_scope"})
+_add(["slim.fully_connected", "slim.layer_norm", "slim.instance_norm", "slim.group_norm"], "inputs", "opaque")
+
+CATALOG: dict[str, Api] = {row.name: row for row in _ROWS}
+
+
+def lookup(name: str | None) -> Api | None:
+    return CATALOG.get(name) if name else None
+
+
+def of_effect(*effects: str) -> frozenset[str]:
+    """Canonical names of the APIs with these effects."""
+    return frozenset(n for n, row in CATALOG.items() if row.effect in effects)
 
 
 def is_known(name: str) -> bool:
-    """Whether a canonical name is an API some rule or the graph knows."""
-    return name in _KNOWN
-
-
-_KNOWN = (
-    set(CONVS)
-    | set(BN_AXIS_CLASSES)
-    | set(BN_AXIS_FUNCTIONS)
-    | set(BN_FORMAT_OPS)
-    | MOMENTS
-    | {BATCH_NORMALIZATION}
-    | PRESERVING_FUNCTIONS
-    | CONCAT_FUNCTIONS
-    | set(POOL_FUNCTIONS)
-    | KERAS_PRESERVING
-    | set(KERAS_FORMATTED)
-    | {KERAS_TIME_DISTRIBUTED, KERAS_LAMBDA}
-    | KERAS_SEQUENTIAL
-    | KERAS_FORMAT_SETTERS
-    | KERAS_ORDERING_SETTERS
-    | KERAS_FORMAT_GETTERS
-    | set(VARIABLE_FACTORIES)
-    | set(SHAPED_INITIALIZERS)
-    | ASSIGN_FUNCTIONS
-    | set(CONV_RNNS)
-    | {"slim.arg_scope", "slim.fully_connected", "slim.layer_norm", "slim.instance_norm", "slim.group_norm"}
-)
+    """Whether a canonical name is an API the catalog knows."""
+    return name in CATALOG

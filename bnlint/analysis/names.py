@@ -125,6 +125,19 @@ class Imports:
         else:
             self.aliases[local] = qualified
 
+    def adopt(self, other: Imports, names=None) -> None:
+        """Take the external names another module binds (``from ops import
+        *`` brings ops' ``tf``, ``slim``, ...); ``names``: only these.
+        A name this module binds itself keeps its own meaning."""
+        for local, qualified in other.aliases.items():
+            if qualified is None or (names is not None and local not in names):
+                continue
+            if local not in self.aliases:
+                self.aliases[local] = qualified
+        if names is None:
+            self.star_modules.extend(m for m in other.star_modules if m not in self.star_modules)
+        self._resolved.clear()
+
     def qualify(self, node: ast.AST) -> str | None:
         """Fully qualified name of an expression, or None."""
         name = dotted(node)

@@ -1,9 +1,9 @@
-"""What the layout graph hands to the rules.
+"""What the analysis hands to the rules.
 
 A *site* is one place in the code where a batch norm (or its statistics or
 parameters) meets a tensor; each analysis context that reaches it (the
-function itself, or a helper analysed for one of its callers) adds the
-layout it saw there.  Rules only read sites.
+function itself, or a helper analysed for one of its callers, in any
+module) adds the layout it saw there.  Rules only read sites.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from bnlint.analysis.layout import Layout
 class Context:
     layout: Layout | None  # None: the tensor here is not a tracked conv output
     via_call: bool  # reached through a helper called on a conv output
+    # the invocation that reached the site (a node of the call graph)
+    key: object = field(default=None, compare=False)
+    # (module path, node) of the conv whose output reached the site
+    origin: tuple | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -25,28 +29,47 @@ class Site:
     kind: str
     node: ast.AST
     info: dict
+    module: object = None  # the ModuleFacts the node belongs to
     contexts: list[Context] = field(default_factory=list)
+    # every invocation that reached the site, layout by layout
+    reached: list[Context] = field(default_factory=list)
 
     def layouts(self) -> list[Layout]:
         return [c.layout for c in self.contexts if c.layout is not None]
+
+    def reached_with(self, layout: Layout) -> list[Context]:
+        return [c for c in self.reached if c.layout == layout]
 
 
 class Sites:
     def __init__(self) -> None:
         self._by_key: dict[tuple, Site] = {}
 
-    def add(self, kind: str, node: ast.AST, layout, via_call: bool, **info) -> Site:
-        key = (kind, id(node))
-        site = self._by_key.get(key)
+    def add(
+        self, kind: str, node: ast.AST, layout, via_call: bool, module=None, key=None, origin=None, **info
+    ) -> Site:
+        skey = (kind, id(node))
+        site = self._by_key.get(skey)
         if site is None:
-            site = self._by_key[key] = Site(kind, node, dict(info))
+            site = self._by_key[skey] = Site(kind, node, dict(info), module)
         else:
             for k, v in info.items():
                 site.info.setdefault(k, v)
-        ctx = Context(layout, via_call)
+        ctx = Context(layout, via_call, key, origin)
         if ctx not in site.contexts:
             site.contexts.append(ctx)
+        if not any(c.key == key and c.layout == layout for c in site.reached):
+            site.reached.append(ctx)
         return site
 
     def of_kind(self, kind: str) -> list[Site]:
         return [s for s in self._by_key.values() if s.kind == kind]
+
+    def in_module(self, module) -> Sites:
+        """The sites whose node belongs to ``module``."""
+        out = Sites()
+        out._by_key = {k: s for k, s in self._by_key.items() if s.module is module}
+        return out
+
+    def __iter__(self):
+        return iter(self._by_key.values())

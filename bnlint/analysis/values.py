@@ -20,6 +20,12 @@ class Tensor:
     # (x - mean) or derived from it: a product/sum with it involves
     # batch norm parameters.
     normalized: bool = False
+    # where the conv that produced it is: (module path, node); informational
+    origin: tuple | None = field(default=None, compare=False, hash=False)
+
+    def keep(self, normalized: bool | None = None) -> Tensor:
+        """The same layout (and origin) after a layout-preserving op."""
+        return Tensor(self.layout, self.normalized if normalized is None else normalized, self.origin)
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,11 @@ class NoneConst:
 @dataclass(frozen=True)
 class Int:
     value: int
+    # the literal it came from, and its module: a constant a caller passes
+    # into a helper is fixed where it is written
+    node: ast.expr | None = field(default=None, compare=False, hash=False)
+    module: object = field(default=None, compare=False, hash=False)
+    passed: bool = field(default=False, compare=False, hash=False)  # a caller's argument
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,8 @@ class IntList:
 
     values: tuple[int, ...]
     node: ast.expr = field(compare=False, hash=False)
+    module: object = field(default=None, compare=False, hash=False)
+    passed: bool = field(default=False, compare=False, hash=False)  # a caller's argument
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,8 @@ class Func:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     env: object = field(default=None, compare=False, hash=False)
     cls: ClassInfo | None = None
+    # the interpreter of the module that defines it: its body runs there
+    interp: object = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,7 @@ class DictLit:
 @dataclass(eq=False)
 class ClassInfo:
     node: ast.ClassDef
+    interp: object = None
     attrs: dict = field(default_factory=dict)  # name -> value (None: ambiguous)
     methods: dict = field(default_factory=dict)
 
@@ -118,6 +134,14 @@ class Seq:
 
     items: tuple
     node: ast.expr | None = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A project module bound by ``import ops`` / ``from . import ops``."""
+
+    interp: object = field(compare=False, hash=False)
+    path: str = ""
 
 
 def same(a, b) -> bool:

@@ -15,8 +15,8 @@ import functools
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from bnlint.fix.append import append_arg, append_element
 from bnlint.diagnostics import AddImport, RemoveStatement, Replace, SetArg, SetKey
+from bnlint.fix.append import append_arg, append_element
 
 
 class FixError(Exception):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from bnlint.diagnostics import Diagnostic, Fix
 from bnlint.analysis.index import ModuleIndex
 from bnlint.analysis.names import Imports
 from bnlint.analysis.sites import Sites
+from bnlint.diagnostics import Diagnostic, Fix
 from bnlint.source import SourceFile
 
 

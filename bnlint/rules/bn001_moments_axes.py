@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.names import dotted
+from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mentions_conv, mixed
 
 _NORMALIZERS = {"tf.nn.batch_normalization", "tf.nn.fused_batch_norm"}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import ast
 
-from bnlint.analysis import catalog as api
-from bnlint.diagnostics import Fix, SetArg, SetKey
 from bnlint.analysis.layout import parse_format
-from bnlint.rules.base import Rule, RuleContext, mentions_channels_first, mentions_conv
 from bnlint.analysis.values import DictLit, NoneConst, Str
+from bnlint.diagnostics import Fix, SetArg, SetKey
+from bnlint.rules.base import Rule, RuleContext, mentions_channels_first, mentions_conv
 
 
 def bn_format_wrong(site):
@@ -93,7 +92,7 @@ class DataFormat(Rule):
                     f"Use data_format={q}{fmt}{q}",
                     (
                         SetArg(
-                            ctx.source.span(site.node), "data_format", f"{q}{fmt}{q}", api.BN_FORMAT_OPS[op]
+                            ctx.source.span(site.node), "data_format", f"{q}{fmt}{q}", site.info["df_index"]
                         ),
                     ),
                 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import re
 
-from bnlint.diagnostics import AddImport, Fix, Replace
 from bnlint.analysis.names import canonical
+from bnlint.diagnostics import AddImport, Fix, Replace
 from bnlint.rules.base import Rule, RuleContext
 
 # (a backslash may escape the quote: notebooks are JSON)

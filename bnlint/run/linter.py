@@ -1,4 +1,4 @@
-"""Lint and fix one source file: parse -> layout graph -> rules."""
+"""Lint and fix one source file: parse -> analysis -> rules."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import bisect
 import gc
 from dataclasses import dataclass, field
 
-from bnlint.run import prefilter
+from bnlint.analysis.module import ModuleFacts
+from bnlint.analysis.session import Session
 from bnlint.diagnostics import Diagnostic
-from bnlint.graph import Graph
-from bnlint.analysis.index import ModuleIndex
-from bnlint.analysis.names import Imports
-from bnlint.run.noqa import filter_suppressed
 from bnlint.rules import RULES
 from bnlint.rules.base import RuleContext
+from bnlint.run import prefilter
+from bnlint.run.noqa import filter_suppressed
 from bnlint.run.settings import Settings
 from bnlint.source import SourceFile
 
@@ -112,9 +111,10 @@ def _lint(path: str, data: bytes, settings: Settings, rules, skip_unrelated: boo
     if not rules:
         return result
     try:
-        index = ModuleIndex(tree, source.text)
-        imports = Imports(tree, index.imports)
-        sites = Graph(tree, imports, index, skip_unrelated=skip_unrelated).run()
+        facts = ModuleFacts(path, tree, source.text, source)
+        session = Session(skip_unrelated=skip_unrelated)
+        session.analyse(facts)
+        sites = session.sites.in_module(facts)
     except RecursionError:
         result.error = Diagnostic(
             SYNTAX_ERROR, "file is too deeply nested for bnlint to analyse; skipped", path, ((1, 0), (1, 0))
@@ -123,13 +123,13 @@ def _lint(path: str, data: bytes, settings: Settings, rules, skip_unrelated: boo
     except Exception as exc:  # a bug in the analysis must not stop the run
         result.error = Diagnostic(
             INTERNAL_ERROR,
-            f"internal error in the layout graph ({type(exc).__name__}: {exc}); please report it",
+            f"internal error in the analysis ({type(exc).__name__}: {exc}); please report it",
             path,
             ((1, 0), (1, 0)),
         )
         result.internal = True
         return result
-    ctx = RuleContext(source, tree, imports, sites, index)
+    ctx = RuleContext(source, tree, facts.imports, sites, facts.index)
     found: list[Diagnostic] = []
     for rule in rules:
         try:

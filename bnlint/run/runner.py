@@ -7,8 +7,8 @@ import dataclasses
 import os
 import sys
 
-from bnlint.run import prefilter
 from bnlint.diagnostics import Diagnostic, from_dict, to_dict
+from bnlint.run import prefilter
 from bnlint.run.linter import SYNTAX_ERROR, Result, decode_check, enabled_rules, fix_source, lint_source
 from bnlint.run.settings import Settings
 

@@ -14,12 +14,15 @@ _OPAQUE = object()  # an arg_scope whose contents we cannot see
 class Frame:
     """Variables of one scope, plus what the scope is."""
 
-    def __init__(self, scope, parent=None, via_call=False, cls=None):
+    def __init__(self, scope, parent=None, via_call=False, cls=None, key=None):
         self.vars: dict[str, object] = {}
         self.scope = scope
         self.parent = parent
         self.via_call = via_call
         self.cls = cls
+        # which invocation of the function this frame runs (the call graph's
+        # node); None at module level
+        self.key = key if key is not None else (parent.key if parent is not None else None)
         self.returns: list = []
         self.arg_scopes: list = []
         self.classes: list = []  # classes defined in this scope

@@ -1,12 +1,15 @@
-"""What the module says before any code runs: Keras' image data format,
-and which calls pass what to each function."""
+"""What one module says before any of its code runs: its source, index and
+imports, Keras' image data format, and which calls pass what to each of
+its functions."""
 
 from __future__ import annotations
 
 import ast
 import re
 
-from bnlint.analysis import catalog as api
+from bnlint.analysis import catalog
+from bnlint.analysis.index import ModuleIndex
+from bnlint.analysis.names import Imports
 
 # concatenate([...], axis=1) / Concatenate(axis=1)(...), one level of
 # nested parentheses inside the call, not numpy's.
@@ -14,9 +17,22 @@ _KERAS_CONCAT_AXIS_1 = re.compile(
     r"(?<![\w.])(?:(?!np\.|numpy\.)[A-Za-z_][\w.]*\.)?[cC]oncatenate\s*\("
     r"(?:[^()]|\([^()]*\))*?\baxis\s*=\s*1\b"
 )
+_SETTERS = catalog.of_effect("format_setter", "ordering_setter")
+_ORDERING = {"th": "channels_first", "tf": "channels_last"}
 
 
-class Prescan:
+class ModuleFacts:
+    """One parsed module: ``path`` names it in findings."""
+
+    def __init__(self, path: str, tree: ast.Module, text: str | None, source=None):
+        self.path = path
+        self.tree = tree
+        self.source = source  # the SourceFile, for spans; None for tests
+        self.index = ModuleIndex(tree, text)
+        self.imports = Imports(tree, self.index.imports)
+        self.keras_default = self._keras_default()
+        self._callers: dict[str, list[ast.Call]] = {}
+
     def _keras_default(self) -> str | None:
         """Keras' image_data_format for this module: channels_last unless
         module-level code sets it; None when it is set in a function or
@@ -25,15 +41,16 @@ class Prescan:
         calls = self.index.calls if self.index.mentions("set_image_d") else ()
         for node in calls:
             name = self.imports.resolve(node.func)
-            if name in api.KERAS_FORMAT_SETTERS or name in api.KERAS_ORDERING_SETTERS:
-                arg = node.args[0] if node.args else None
-                if arg is None:
-                    for k in node.keywords:
-                        arg = k.value
-                val = arg.value if isinstance(arg, ast.Constant) else None
-                if name in api.KERAS_ORDERING_SETTERS:
-                    val = {"th": "channels_first", "tf": "channels_last"}.get(val)
-                found.append(val if self.index.runs_at_import(node) else None)
+            if name not in _SETTERS:
+                continue
+            arg = node.args[0] if node.args else None
+            if arg is None:
+                for k in node.keywords:
+                    arg = k.value
+            val = arg.value if isinstance(arg, ast.Constant) else None
+            if catalog.CATALOG[name].effect == "ordering_setter":
+                val = _ORDERING.get(val)
+            found.append(val if self.index.runs_at_import(node) else None)
         if not found:
             # Concatenating along axis 1 is what channels_first code does
             # with feature maps: the global format is likely configured
@@ -58,9 +75,7 @@ class Prescan:
         """Calls ``name(...)`` (or ``self.name(...)`` for a method), found
         on the lines where the text has ``name(``: no walk of the module."""
         key = ("self." if method else "") + name
-        if self._call_args is None:
-            self._call_args = {}
-        if key not in self._call_args:
+        if key not in self._callers:
             found = []
             for node in self.index.calls_on_lines_of(name + "("):
                 f = node.func
@@ -74,5 +89,5 @@ class Prescan:
                         found.append(node)
                 elif isinstance(f, ast.Name) and f.id == name:
                     found.append(node)
-            self._call_args[key] = found
-        return self._call_args[key]
+            self._callers[key] = found
+        return self._callers[key]

@@ -1,0 +1,257 @@
+"""What a call to a catalog API does to the values it is given: one
+handler per effect named in the catalog, over arguments bound once to the
+API's signature."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.analysis import catalog
+from bnlint.analysis.frame import _OPAQUE, Frame
+from bnlint.analysis.layout import Layout
+from bnlint.analysis.signature import Bound, bind
+from bnlint.analysis.values import Layer, Moments, Param, Seq, Sequential, Str, Tensor
+
+_PRESERVING = catalog.of_effect("preserve")
+
+
+class Effects:
+    """Applies catalog effects for one module's interpreter."""
+
+    def __init__(self, interp):
+        self.interp = interp
+        self.module = interp.module
+        self.formats = interp.formats
+        self.records = interp.records
+        self._handlers = {
+            "conv": self._conv,
+            "conv_layer": self._conv_layer,
+            "conv_rnn": self._conv_rnn,
+            "bn_layer": lambda api, b, call, args, frame: Layer("bn", call),
+            "bn_axis_op": self._bn_axis_op,
+            "bn_format_op": self._bn_format_op,
+            "moments": self._moments,
+            "batch_normalization": self._batch_normalization,
+            "preserve": self._preserve,
+            "concat": self._concat,
+            "pool": self._pool,
+            "preserve_layer": lambda api, b, call, args, frame: Layer("preserve", call),
+            "lambda_layer": self._lambda_layer,
+            "formatted_layer": self._formatted_layer,
+            "time_distributed": self._time_distributed,
+            "sequential": self._sequential,
+            "format_getter": self._format_getter,
+            "variable": self._variable,
+            "assign": self._assign,
+        }
+
+    def apply(self, name: str, call: ast.Call, args, kws, frame: Frame):
+        api = catalog.lookup(name)
+        handler = self._handlers.get(api.effect) if api else None
+        if handler is None:
+            return None
+        return handler(api, bind(api.params, call, args, kws), call, args, frame)
+
+    # --- convs ----------------------------------------------------------------
+    def _conv(self, api, b: Bound, call, args, frame):
+        layout = self.formats.conv_layout(api, b, call, args, frame)
+        if api.slim:
+            self.records.normalizer(api, b, call, layout, frame)
+        return Tensor(layout, origin=(self.module.path, call)) if layout else None
+
+    def _conv_layer(self, api, b: Bound, call, args, frame):
+        layout = self.formats.conv_layout(api, b, call, args, frame)
+        return Layer("conv", call, layout=layout) if layout else None
+
+    def _conv_rnn(self, api, b: Bound, call, args, frame):
+        """ConvLSTM: a conv layout, with a time axis when it returns sequences."""
+        param = api.roles["data_format"]
+        fmt = self.formats.layout_of(b.value(param), b.has(param), None, api.default_format)
+        seq = b.node(api.roles["sequences"])
+        if fmt is None or (seq is not None and not isinstance(seq, ast.Constant)) or b.star_kwargs:
+            return None
+        if seq is not None and seq.value:
+            return Layer("conv", call, layout=Layout(api.rank + 1, fmt.last, 2))
+        return Layer("conv", call, layout=Layout(api.rank, fmt.last))
+
+    # --- batch norms -----------------------------------------------------------
+    def _bn_axis_op(self, api, b: Bound, call, args, frame):
+        x = b.input(api)
+        self.records.bn_axis(call, x, frame)
+        return x.keep(False) if isinstance(x, Tensor) else None
+
+    def _bn_format_op(self, api, b: Bound, call, args, frame):
+        x = b.input(api)
+        if isinstance(x, Tensor):
+            param = api.roles["data_format"]
+            df_val, df_node = b.value(param), b.node(param)
+            scoped = None
+            if df_node is None:
+                scoped = self.formats.scoped(frame, api.name, param)
+                if scoped is not None and scoped is not _OPAQUE:
+                    df_val = self.interp.ev(scoped, frame)
+            known = df_node is not None or (scoped is None and not b.opaque)
+            if known or (scoped is not None and scoped is not _OPAQUE):
+                self.interp.record(
+                    "bn_format",
+                    call,
+                    x,
+                    frame,
+                    api=api.name,
+                    df_node=df_node,
+                    df_value=df_val,
+                    df_index=api.params.index(param),
+                    scoped=scoped is not None,
+                )
+        out = x.keep(False) if isinstance(x, Tensor) else None
+        return Seq((out, None, None)) if api.roles.get("returns_triple") else out
+
+    def _moments(self, api, b: Bound, call, args, frame):
+        x = b.input(api)
+        tensor = x if isinstance(x, Tensor) else None
+        axes_node = b.node(api.roles["axes"])
+        self.interp.record(
+            "moments",
+            call,
+            tensor,
+            frame,
+            scope=frame.scope,
+            x_node=b.node(api.roles["input"]),
+            axes_node=axes_node,
+            axes=self.records.axes_value(axes_node, frame),
+        )
+        return Moments(call, tensor)
+
+    def _batch_normalization(self, api, b: Bound, call, args, frame):
+        x = b.input(api)
+        if not isinstance(x, Tensor):
+            return None
+        for pname in api.roles["params"]:
+            val = b.value(pname)
+            if isinstance(val, Param):
+                self.interp.record("param", val.shape, x, frame, param=val)
+        return x.keep(True)
+
+    # --- layout-preserving ops ----------------------------------------------------
+    def _preserve(self, api, b: Bound, call, args, frame):
+        x = b.input(api)
+        if isinstance(x, Seq):  # tf.add_n([a, b]), keras add([a, b])
+            return merge_tensors(x.items)
+        return x.keep(False) if isinstance(x, Tensor) else None
+
+    def _concat(self, api, b: Bound, call, args, frame):
+        x = b.input(api)
+        return merge_tensors(x.items) if isinstance(x, Seq) else None
+
+    def _pool(self, api, b: Bound, call, args, frame):
+        x = b.input(api)
+        if not isinstance(x, Tensor):
+            return None
+        param = api.roles["data_format"]
+        fmt = self.formats.layout_of(b.value(param), b.has(param), x.layout.rank, "last")
+        if fmt is not None and fmt.last == x.layout.last:
+            return x.keep(False)
+        return None
+
+    # --- Keras layers ----------------------------------------------------------------
+    def _lambda_layer(self, api, b: Bound, call, args, frame):
+        fn = b.node(api.roles["function"])
+        return Layer("preserve", call) if self._preserving_lambda(fn) else None
+
+    def _preserving_lambda(self, fn) -> bool:
+        """``lambda t: tf.nn.relu(t)``: a Lambda layer that keeps the layout."""
+        if not isinstance(fn, ast.Lambda) or len(fn.args.args) != 1:
+            return False
+        body, arg = fn.body, fn.args.args[0].arg
+        return (
+            isinstance(body, ast.Call)
+            and self.module.imports.resolve(body.func) in _PRESERVING
+            and bool(body.args)
+            and isinstance(body.args[0], ast.Name)
+            and body.args[0].id == arg
+        )
+
+    def _formatted_layer(self, api, b: Bound, call, args, frame):
+        param = api.roles["data_format"]
+        fmt = self.formats.layout_of(b.value(param), b.has(param), None, api.default_format)
+        return Layer("formatted", call, fmt=fmt) if fmt else None
+
+    def _time_distributed(self, api, b: Bound, call, args, frame):
+        inner = b.value(api.roles["layer"])
+        return Layer("td", call, inner=inner) if isinstance(inner, Layer) else None
+
+    def _sequential(self, api, b: Bound, call, args, frame):
+        layers = b.value(api.roles["layers"])
+        layout = None
+        if isinstance(layers, Seq):
+            for value in layers.items:
+                layout = thread(self.interp, layout, value, call, frame).layout
+        return Sequential(call, layout)
+
+    def _format_getter(self, api, b: Bound, call, args, frame):
+        kd = self.module.keras_default
+        return Str(kd) if isinstance(kd, str) else None
+
+    # --- variables -----------------------------------------------------------------------
+    def _variable(self, api, b: Bound, call, args, frame):
+        if "shape" in api.roles:
+            node = b.node(api.roles["shape"])
+            return self.records.param_shape(call, node, frame) if node is not None else None
+        init = b.node(api.roles["initial_value"])
+        if isinstance(init, ast.Call):
+            init_api = catalog.lookup(self.module.imports.resolve(init.func))
+            if init_api is not None and init_api.effect == "shaped_initializer":
+                shape = bind(init_api.params, init, [None] * len(init.args), {}).node("shape")
+                if shape is not None:
+                    return self.records.param_shape(call, shape, frame)
+        return None
+
+    def _assign(self, api, b: Bound, call, args, frame):
+        ref = b.value(api.roles["ref"])
+        if isinstance(ref, Param) and len(call.args) > 1:
+            self.records.assign_param(ref, call.args[1], frame)
+        return None
+
+
+# --- layer objects -------------------------------------------------------------------------
+
+
+def apply_layer(interp, layer: Layer, x, frame: Frame):
+    """The value of ``layer(x)``."""
+    if layer.kind == "conv":
+        return Tensor(layer.layout, origin=(interp.module.path, layer.node))
+    if layer.kind == "bn":
+        interp.records.bn_axis(layer.node, x, frame)
+        return x.keep(False) if isinstance(x, Tensor) else None
+    if layer.kind == "preserve":
+        if isinstance(x, Seq):
+            return merge_tensors(x.items)
+        return x.keep(False) if isinstance(x, Tensor) else None
+    if layer.kind == "formatted":
+        if isinstance(x, Tensor) and layer.fmt is not None and layer.fmt.last == x.layout.last:
+            return x.keep(False)
+        return None
+    if layer.kind == "td":
+        inner_in = None
+        if isinstance(x, Tensor):
+            inner_layout = x.layout.drop_time()
+            inner_in = Tensor(inner_layout, origin=x.origin) if inner_layout else None
+        out = apply_layer(interp, layer.inner, inner_in, frame)
+        return Tensor(out.layout.add_time(), origin=out.origin) if isinstance(out, Tensor) else None
+    return None
+
+
+def thread(interp, layout, layer, node, frame: Frame) -> Sequential:
+    """Append a layer to a Sequential model whose output is ``layout``."""
+    if not isinstance(layer, Layer):
+        return Sequential(node, None)
+    out = apply_layer(interp, layer, Tensor(layout) if layout else None, frame)
+    return Sequential(node, out.layout if isinstance(out, Tensor) else None)
+
+
+def merge_tensors(items):
+    tensors = [i for i in items if isinstance(i, Tensor)]
+    if not tensors:
+        return None
+    layouts = {t.layout for t in tensors}
+    return tensors[0].keep(False) if len(layouts) == 1 else None

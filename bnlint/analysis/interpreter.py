@@ -1,0 +1,381 @@
+"""The interpreter: runs one module's statements and expressions over
+abstract values (pytype's "shadow interpreter" idea).
+
+Statements run in order inside each scope; branches merge (a name that
+differs between branches becomes unknown, ``None``); loops run once and
+merge with the state before them.  What a call does is decided by what is
+called: a layer object, a Sequential model, a function or class of the
+project (run by the session's ``FunctionCalls``), a project module's
+attribute, or a catalog API (``Effects``).  Whatever cannot be known is
+``None`` and produces no site, so rules stay silent.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.analysis.effects import Effects, apply_layer, thread
+from bnlint.analysis.formats import Formats
+from bnlint.analysis.frame import Frame, _int_const, _merge_values, _merge_vars, _target_key
+from bnlint.analysis.layout import Layout
+from bnlint.analysis.records import Records
+from bnlint.analysis.values import (
+    ClassInfo,
+    DictLit,
+    Func,
+    Instance,
+    Int,
+    IntList,
+    Layer,
+    ModuleRef,
+    Moments,
+    NoneConst,
+    Param,
+    Seq,
+    Sequential,
+    Str,
+    Tensor,
+    same,
+)
+
+# Expressions whose value is never a tracked tensor and whose insides run
+# later or elsewhere (lambdas, comprehensions).
+_OPAQUE_EXPRS = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_PARAM_METHODS = ("assign", "assign_sub", "assign_add")
+
+
+class Interpreter:
+    """One module's interpreter.  Collaborators: ``module`` (the facts of
+    the source), ``session`` (sites, function calls and the project's
+    other modules), and the ``formats``, ``records`` and ``effects`` it
+    builds for this module."""
+
+    def __init__(self, module, session):
+        self.module = module
+        self.session = session
+        self.frame = Frame(module.tree)
+        self.formats = Formats(module, self)
+        self.records = Records(self)
+        self.effects = Effects(self)
+        self.module_done = False  # module-level names are all bound
+        self.related = None  # regex of words a function needs to matter
+        self.loaded = False
+
+    # --- running the module ---------------------------------------------------
+    def load(self) -> None:
+        """Run the module-level statements (what importing it does)."""
+        if self.loaded:
+            return
+        self.loaded = True
+        self.exec_block(self.module.tree.body, self.frame)
+        self.module_done = True
+        # A name some function rebinds with ``global`` has no one value.
+        for name in self.module.index.globals_rebound():
+            self.frame.vars[name] = None
+
+    def analyse(self) -> None:
+        """Load the module, then analyse every function no caller reached."""
+        self.load()
+        self.session.calls.analyze_pending(self, self.frame)
+
+    def export(self, name: str):
+        """The value a module-level name has for importers."""
+        return self.frame.vars.get(name)
+
+    def record(self, kind: str, node, value, frame: Frame, **info):
+        """A site: ``value`` (a Tensor, a Layout or None) meets ``node``."""
+        origin = None
+        if isinstance(value, Tensor):
+            layout, origin = value.layout, value.origin
+        else:
+            layout = value if isinstance(value, Layout) else None
+        return self.session.sites.add(
+            kind, node, layout, frame.via_call, module=self.module, key=frame.key, origin=origin, **info
+        )
+
+    # --- statements -------------------------------------------------------------
+    def exec_block(self, stmts, frame: Frame) -> None:
+        for i, stmt in enumerate(stmts):
+            self.exec_stmt(stmt, frame)
+            if i + 1 < len(stmts):
+                self.records.conv_then_bn(stmt, stmts[i + 1], stmts[i + 2 :], frame)
+
+    def exec_stmt(self, stmt, frame: Frame) -> None:
+        t = type(stmt)
+        if t is ast.Assign:
+            value = self.ev(stmt.value, frame)
+            for target in stmt.targets:
+                self.bind(target, value, frame)
+        elif t is ast.AnnAssign:
+            if stmt.value is not None:
+                self.bind(stmt.target, self.ev(stmt.value, frame), frame)
+        elif t is ast.AugAssign:
+            value = self._binop(ast.BinOp(left=stmt.target, op=stmt.op, right=stmt.value), frame)
+            self.bind(stmt.target, value, frame)
+        elif t is ast.Expr:
+            self.ev(stmt.value, frame)
+        elif t is ast.Return:
+            frame.returns.append(self.ev(stmt.value, frame) if stmt.value else None)
+        elif t is ast.If:
+            self.ev(stmt.test, frame)
+            self._branches([stmt.body, stmt.orelse], frame)
+        elif t in (ast.For, ast.AsyncFor, ast.While):
+            if t is ast.While:
+                self.ev(stmt.test, frame)
+            else:
+                self.ev(stmt.iter, frame)
+                self.bind(stmt.target, None, frame)
+            before = dict(frame.vars)
+            self.exec_block(stmt.body, frame)
+            frame.vars = _merge_vars([before, frame.vars])
+            self.exec_block(stmt.orelse, frame)
+        elif t in (ast.With, ast.AsyncWith):
+            self._with(stmt, frame)
+        elif t is ast.Try or t.__name__ == "TryStar":
+            self.exec_block(stmt.body, frame)
+            self._branches([[]] + [h.body for h in stmt.handlers], frame)
+            self.exec_block(stmt.orelse, frame)
+            self.exec_block(stmt.finalbody, frame)
+        elif t in (ast.FunctionDef, ast.AsyncFunctionDef):
+            frame.vars[stmt.name] = Func(stmt, env=frame, cls=None, interp=self)
+        elif t is ast.ClassDef:
+            self._define_class(stmt, frame)
+        elif t is ast.Delete:
+            for target in stmt.targets:
+                k = _target_key(target)
+                if k:
+                    frame.vars[k] = None
+        elif t in (ast.Import, ast.ImportFrom):
+            self.session.imports.execute(self, stmt, frame)
+        elif t.__name__ == "Match":
+            self.ev(stmt.subject, frame)
+            self._branches([[]] + [c.body for c in stmt.cases], frame)
+
+    def _with(self, stmt, frame: Frame) -> None:
+        pushed = 0
+        for item in stmt.items:
+            scope = self.formats.arg_scope(item.context_expr, frame)
+            if scope is not None:
+                frame.arg_scopes.append(scope)
+                pushed += 1
+            else:
+                self.ev(item.context_expr, frame)
+            if item.optional_vars is not None:
+                self.bind(item.optional_vars, None, frame)
+        self.exec_block(stmt.body, frame)
+        for _ in range(pushed):
+            frame.arg_scopes.pop()
+
+    def _branches(self, bodies, frame: Frame) -> None:
+        start = dict(frame.vars)
+        results = []
+        for body in bodies:
+            frame.vars = dict(start)
+            self.exec_block(body, frame)
+            results.append(frame.vars)
+        frame.vars = _merge_vars(results)
+
+    def _define_class(self, node: ast.ClassDef, frame: Frame) -> None:
+        info = ClassInfo(node, self)
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info.methods[item.name] = Func(item, env=frame, cls=info, interp=self)
+        frame.vars[node.name] = info
+        frame.classes.append(info)
+
+    def bind(self, target, value, frame: Frame) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if isinstance(value, Seq) and len(value.items) == len(elts):
+                for t, v in zip(elts, value.items):
+                    self.bind(t, v, frame)
+            else:
+                for t in elts:
+                    self.bind(t, value if isinstance(value, Moments) else None, frame)
+            return
+        if isinstance(target, ast.Starred):
+            self.bind(target.value, None, frame)
+            return
+        key = _target_key(target)
+        if key is None:
+            return
+        if isinstance(value, Moments):
+            site = self.record("moments", value.node, value.tensor, frame)
+            site.info.setdefault("targets", set()).add(key)
+        frame.vars[key] = value
+        if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
+            attrs = frame.cls.attrs
+            name = key[5:]
+            if name in attrs and not same(attrs[name], value):
+                attrs[name] = None
+            else:
+                attrs[name] = value
+
+    # --- expressions ---------------------------------------------------------------
+    def lookup(self, node, frame: Frame):
+        key = _target_key(node)
+        if key is None:
+            if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
+                owner = self.lookup(node.value, frame)
+                if isinstance(owner, ModuleRef):  # ops.bn, config.DATA_FORMAT
+                    return self.session.imports.attribute(owner, node.attr)
+            return None
+        if frame.has(key):
+            return frame.lookup(key)
+        if key.startswith("self."):
+            inst = frame.lookup("self")
+            if isinstance(inst, Instance):
+                name = key[5:]
+                if name in inst.cls.attrs:
+                    return inst.cls.attrs[name]
+                return inst.cls.methods.get(name)
+        return None
+
+    def ev(self, node, frame: Frame):
+        if node is None:
+            return None
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            return handler(self, node, frame)
+        if isinstance(node, _OPAQUE_EXPRS):
+            return None
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.ev(child, frame)
+        return None
+
+    def _ev_name(self, node, frame: Frame):
+        return self.lookup(node, frame)
+
+    def _ev_attribute(self, node, frame: Frame):
+        if isinstance(node.value, ast.Call):
+            self.ev(node.value, frame)
+        return self.lookup(node, frame)
+
+    def _ev_constant(self, node, frame: Frame):
+        value = node.value
+        if isinstance(value, str):
+            return Str(value)
+        if value is None:
+            return NoneConst()
+        if type(value) is int:
+            return Int(value, node, self.module)
+        return None
+
+    def _ev_unary(self, node, frame: Frame):
+        v = _int_const(node)
+        if v is not None:
+            return Int(v, node, self.module)
+        self.ev(node.operand, frame)
+        return None
+
+    def _ev_sequence(self, node, frame: Frame):
+        items = []
+        for e in node.elts:
+            if isinstance(e, ast.Starred):
+                spliced = self.ev(e.value, frame)  # [*conv_bn(32), ...]
+                if not isinstance(spliced, Seq):
+                    return Seq((None,), node)
+                items.extend(spliced.items)
+            else:
+                items.append(self.ev(e, frame))
+        items = tuple(items)
+        if items and all(isinstance(i, Int) for i in items):
+            return IntList(tuple(i.value for i in items), node, self.module)
+        return Seq(items, node)
+
+    def _ev_dict(self, node, frame: Frame):
+        for v in node.values:
+            self.ev(v, frame)
+        return DictLit(node)
+
+    def _ev_ifexp(self, node, frame: Frame):
+        self.ev(node.test, frame)
+        return _merge_values([self.ev(node.body, frame), self.ev(node.orelse, frame)])
+
+    def _ev_named(self, node, frame: Frame):
+        value = self.ev(node.value, frame)
+        self.bind(node.target, value, frame)
+        return value
+
+    def _binop(self, node: ast.BinOp, frame: Frame):
+        left = self.ev(node.left, frame)
+        right = self.ev(node.right, frame)
+        lt, rt = isinstance(left, Tensor), isinstance(right, Tensor)
+        if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
+            return Seq(left.items + right.items)  # layer lists: conv_bn(32) + conv_bn(64)
+        if not (lt or rt):
+            return None
+        if lt and rt:
+            if left.layout != right.layout:
+                return None
+            return left.keep(left.normalized or right.normalized)
+        tensor, other = (left, right) if lt else (right, left)
+        if isinstance(node.op, ast.Sub) and lt and isinstance(other, (Moments, Param)):
+            return tensor.keep(True)  # x - mean
+        if tensor.normalized and isinstance(node.op, (ast.Mult, ast.Add, ast.Div)):
+            if isinstance(other, Param):
+                self.record("param", other.shape, tensor, frame, param=other)
+        if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            return tensor.keep()
+        return None
+
+    def _call(self, node: ast.Call, frame: Frame):
+        func = node.func
+        callee = None
+        if isinstance(func, (ast.Name, ast.Attribute)):
+            callee = self.lookup(func, frame)
+            if isinstance(func, ast.Attribute) and callee is None:
+                # Method calls on tracked values: model.add(...), x.assign(...)
+                owner = self.lookup(func.value, frame)
+                if isinstance(owner, Sequential) and func.attr == "add":
+                    layer = self.ev(node.args[0], frame) if node.args else None
+                    if _target_key(func.value):
+                        self.bind(func.value, thread(self, owner.layout, layer, owner.node, frame), frame)
+                    return None
+                if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
+                    self.records.assign_param(owner, node.args[0] if node.args else None, frame)
+                if owner is None and not isinstance(func.value, (ast.Name, ast.Attribute)):
+                    self.ev(func.value, frame)
+        else:
+            callee = self.ev(func, frame)
+        args = [None if isinstance(a, ast.Starred) else self.ev(a, frame) for a in node.args]
+        kws = {k.arg: self.ev(k.value, frame) for k in node.keywords if k.arg}
+        if isinstance(callee, Layer):
+            return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame)
+        if isinstance(callee, Sequential):
+            return Tensor(callee.layout) if callee.layout else None
+        if isinstance(callee, Func):
+            bound_self = None
+            if callee.cls is not None and isinstance(func, ast.Attribute):
+                bound_self = self.lookup(func.value, frame)
+            return self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
+        if isinstance(callee, ClassInfo):
+            init = callee.methods.get("__init__")
+            if init is not None:
+                self.session.calls.call(init, node, args, kws, Instance(callee), self, frame)
+            return Instance(callee)
+        if callee is not None:
+            return None
+        name = self.module.imports.resolve(func)
+        if name is None:
+            if isinstance(func, ast.Attribute) and func.attr == "add_weight":
+                shape = next((k.value for k in node.keywords if k.arg == "shape"), None)
+                return self.records.param_shape(node, shape, frame) if shape is not None else None
+            return None
+        return self.effects.apply(name, node, args, kws, frame)
+
+
+_HANDLERS = {
+    ast.Name: Interpreter._ev_name,
+    ast.Attribute: Interpreter._ev_attribute,
+    ast.Constant: Interpreter._ev_constant,
+    ast.UnaryOp: Interpreter._ev_unary,
+    ast.List: Interpreter._ev_sequence,
+    ast.Tuple: Interpreter._ev_sequence,
+    ast.Dict: Interpreter._ev_dict,
+    ast.BinOp: Interpreter._binop,
+    ast.Call: Interpreter._call,
+    ast.IfExp: Interpreter._ev_ifexp,
+    ast.NamedExpr: Interpreter._ev_named,
+}

@@ -1,0 +1,125 @@
+"""The project model: where a module named by an import lives, found the
+way Python would find it for that code (the importing file's folder, the
+packages above it, the folder holding ``pyproject.toml`` / ``setup.py`` /
+``setup.cfg``, and its ``src/``), and the parsed facts of each module,
+read once.  What is outside the project (TensorFlow, Keras,
+site-packages) is never read: its meaning is the catalog's.  A module that
+cannot be found, or is found in two places, is unknown."""
+
+from __future__ import annotations
+
+import os
+
+from bnlint.analysis.module import ModuleFacts
+from bnlint.analysis.names import ROOTS
+from bnlint.source import SourceFile
+
+_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+_NEVER = set(ROOTS) | {"tensorflow_addons"}
+
+
+def file_of(base: str) -> str | None:
+    """``base.py`` or ``base/__init__.py``, whichever exists."""
+    if os.path.isfile(base + ".py"):
+        return base + ".py"
+    init = os.path.join(base, "__init__.py")
+    if os.path.isfile(init):
+        return init
+    return None
+
+
+class Project:
+    """Finds and parses the project's modules.  ``read(path)`` gives a
+    file's bytes (the run's reader, so a file is read once)."""
+
+    def __init__(self, read=None):
+        self._read = read or _read_file
+        self._facts: dict[str, ModuleFacts | None] = {}
+        self._roots: dict[str, tuple[str, ...]] = {}
+        self.read_paths: set[str] = set()  # every module read: a result depends on them
+
+    # --- resolution ---------------------------------------------------------------
+    def roots_for(self, folder: str) -> tuple[str, ...]:
+        """Folders an absolute import from a file in ``folder`` searches."""
+        if folder in self._roots:
+            return self._roots[folder]
+        roots = [folder]
+        top = folder
+        while os.path.isfile(os.path.join(top, "__init__.py")):
+            top = os.path.dirname(top)
+        roots.append(top)  # the folder holding the outermost package
+        cur = folder
+        while True:
+            if any(os.path.isfile(os.path.join(cur, m)) for m in _MARKERS):
+                roots += [cur, os.path.join(cur, "src")]
+                break
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                break
+            cur = parent
+        out = tuple(dict.fromkeys(roots))
+        self._roots[folder] = out
+        return out
+
+    def resolve(self, importer: str, module: str, level: int = 0) -> str | None:
+        """The file of ``module`` as ``importer`` imports it (``level``
+        leading dots), or None: outside the project, missing, ambiguous."""
+        folder = os.path.dirname(os.path.abspath(importer))
+        parts = [p for p in module.split(".") if p] if module else []
+        if level:
+            base = folder
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            return file_of(os.path.join(base, *parts)) if parts else file_of(base)
+        if not parts or parts[0] in _NEVER:
+            return None
+        found = {
+            os.path.realpath(f)
+            for root in self.roots_for(folder)
+            if (f := file_of(os.path.join(root, *parts))) is not None
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def package_dir(self, path: str) -> str | None:
+        """The folder whose submodules ``path`` (an ``__init__.py``) holds."""
+        return os.path.dirname(path) if os.path.basename(path) == "__init__.py" else None
+
+    # --- reading --------------------------------------------------------------------
+    def facts(self, path: str) -> ModuleFacts | None:
+        """The parsed module at ``path``; None if it cannot be read or parsed."""
+        path = os.path.realpath(path)
+        if path not in self._facts:
+            self._facts[path] = self._parse(path)
+        return self._facts[path]
+
+    def add(self, path: str, facts: ModuleFacts) -> None:
+        """A module the run parsed itself (a checked file)."""
+        self._facts[os.path.realpath(path)] = facts
+
+    def _parse(self, path: str) -> ModuleFacts | None:
+        try:
+            data = self._read(path)
+            self.read_paths.add(path)
+            source = SourceFile(path, data)
+            tree = source.parse()
+        except (
+            OSError,
+            SyntaxError,
+            UnicodeDecodeError,
+            LookupError,
+            ValueError,
+            RecursionError,
+            MemoryError,
+        ):
+            return None
+        return ModuleFacts(_display(path), tree, source.text, source)
+
+
+def _display(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()

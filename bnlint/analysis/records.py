@@ -1,0 +1,172 @@
+"""Where batch norms, moments and parameters meet conv outputs: the
+sites the rules read, recorded for one module's interpreter."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.analysis import catalog
+from bnlint.analysis.formats import Formats
+from bnlint.analysis.frame import Frame
+from bnlint.analysis.signature import bind
+from bnlint.analysis.values import Int, IntList, Moments, Param, Seq, Tensor
+
+_SLIM_BATCH_NORM = "slim.batch_norm"
+
+
+class Records:
+    def __init__(self, interp):
+        self.interp = interp
+        self.module = interp.module
+
+    def bn_axis(self, call: ast.Call, x, frame: Frame) -> None:
+        """A batch norm configured by ``axis`` meets ``x``."""
+        name = self.module.imports.resolve(call.func)
+        api = catalog.lookup(name)
+        param = api.roles["axis"] if api else "axis"
+        index = api.params.index(param) if api else 0
+        b = bind(api.params if api else ("axis",), call, [None] * len(call.args), {})
+        axis_node = b.node(param)
+        if axis_node is None and b.star_kwargs:
+            return
+        axis = self.axes_value(axis_node, frame) if axis_node is not None else IntList((-1,), None)
+        self.interp.record(
+            "bn_axis",
+            call,
+            x if isinstance(x, Tensor) else None,
+            frame,
+            axis_node=axis_node,
+            axis=axis,
+            index=index,
+            api=name,
+            scope=frame.scope,
+        )
+
+    def axes_value(self, node, frame: Frame):
+        if node is None:
+            return None
+        v = self.interp.ev(node, frame)
+        if isinstance(v, Int):
+            return IntList((v.value,), v.node if v.node is not None else node, v.module)
+        return v if isinstance(v, IntList) else None
+
+    def normalizer(self, api, b, call: ast.Call, layout, frame: Frame) -> None:
+        """A slim conv with ``normalizer_fn``: the normalizer meets its output."""
+        if layout is None:
+            return
+        fn_node = next((k.value for k in call.keywords if k.arg == "normalizer_fn"), None)
+        if fn_node is None:
+            return  # positional, or from an arg_scope: not followed
+        imports = self.module.imports
+        fn_name = imports.resolve(fn_node)
+        if fn_name is None and self.interp.lookup(fn_node, frame) is not None:
+            return
+        # arg_scope applies to the normalizer call too: a format or params
+        # it may give make the normalizer's format unknown here.
+        if fn_name and Formats.scoped(frame, fn_name, "data_format") is not None:
+            return
+        params_node = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
+        if params_node is None and Formats.scoped(frame, api.name, "normalizer_params") is not None:
+            return
+        params = self.interp.ev(params_node, frame) if params_node is not None else None
+        if params_node is None and b.star_kwargs:
+            return
+        self.interp.record(
+            "normalizer",
+            call,
+            layout,
+            frame,
+            fn=fn_name,
+            params_node=params_node,
+            params=params,
+        )
+
+    def param_shape(self, call, shape, frame):
+        """A variable created with a readable literal or dynamic shape."""
+        if isinstance(shape, (ast.List, ast.Tuple)):
+            return Param(call, shape)
+        if isinstance(shape, ast.Name):
+            v = self.interp.lookup(shape, frame)
+            if isinstance(v, (IntList, Seq)) and isinstance(v.node, (ast.List, ast.Tuple)):
+                return Param(call, v.node)
+            return None
+        # x.shape[1:], x.get_shape()[1:], x.get_shape().as_list()[1:], tf.shape(x)[1:]
+        if isinstance(shape, ast.Subscript) and isinstance(shape.slice, ast.Slice):
+            base = shape.value
+            if (
+                isinstance(base, ast.Call)
+                and isinstance(base.func, ast.Attribute)
+                and base.func.attr == "as_list"
+            ):
+                base = base.func.value
+            tensor_node = None
+            if isinstance(base, ast.Attribute) and base.attr == "shape":
+                tensor_node = base.value
+            elif (
+                isinstance(base, ast.Call)
+                and isinstance(base.func, ast.Attribute)
+                and base.func.attr == "get_shape"
+            ):
+                tensor_node = base.func.value
+            elif isinstance(base, ast.Call) and base.args:
+                api = catalog.lookup(self.module.imports.resolve(base.func))
+                if api is not None and api.effect == "shape_of":
+                    tensor_node = base.args[0]
+            if tensor_node is not None:
+                t = self.interp.ev(tensor_node, frame)
+                if isinstance(t, Tensor):
+                    return Param(call, shape, dynamic_of=t)
+        return None
+
+    def assign_param(self, param: Param, value_node, frame: Frame) -> None:
+        """``tf.assign(pop_mean, ... batch_mean ...)``: a moving statistic of
+        the tensor whose moments feed it."""
+        if value_node is None:
+            return
+        for n in ast.walk(value_node):
+            if isinstance(n, ast.Name):
+                v = self.interp.lookup(n, frame)
+                if isinstance(v, Moments) and v.tensor is not None:
+                    self.interp.record("param", param.shape, v.tensor, frame, param=param)
+                    return
+
+    def conv_then_bn(self, stmt, nxt, rest, frame: Frame) -> None:
+        """``net = slim.conv2d(...)`` directly followed by ``slim.batch_norm(net)``."""
+        if not (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(nxt, ast.Assign)
+            and len(nxt.targets) == 1
+            and isinstance(nxt.targets[0], ast.Name)
+            and isinstance(nxt.value, ast.Call)
+        ):
+            return
+        conv, bn = stmt.value, nxt.value
+        imports = self.module.imports
+        conv_name = imports.resolve(conv.func)
+        api = catalog.lookup(conv_name)
+        if api is None or not api.slim or imports.resolve(bn.func) != _SLIM_BATCH_NORM:
+            return
+        var = stmt.targets[0].id
+        if not (bn.args and isinstance(bn.args[0], ast.Name) and bn.args[0].id == var):
+            return
+        if len(bn.args) > 1 or _has_star(conv) or _has_star(bn):
+            return
+        if any(k.arg in ("normalizer_fn", "normalizer_params") for k in conv.keywords):
+            return
+        if len(conv.args) > api.params.index("normalizer_fn"):
+            return
+        if Formats.scoped(frame, conv_name, "normalizer_fn") is not None:
+            return
+        if nxt.targets[0].id != var:
+            # The conv output must not be used again.
+            for s in rest:
+                if any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(s)):
+                    return
+        self.interp.record("conv_bn", nxt, None, frame, conv=conv, bn=bn, conv_stmt=stmt)
+
+
+def _has_star(call: ast.Call) -> bool:
+    return any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)

@@ -1,0 +1,142 @@
+"""One analysis: the modules it has loaded, the sites they record, the
+function calls between them, and the call graph that ties a finding to
+the calls that lead to it."""
+
+from __future__ import annotations
+
+import ast
+import os
+
+from bnlint.analysis.calls import FunctionCalls
+from bnlint.analysis.interpreter import Interpreter
+from bnlint.analysis.project import file_of
+from bnlint.analysis.sites import Sites
+from bnlint.analysis.values import ModuleRef
+
+
+class Session:
+    """``project`` (a ``Project``, or None for a lone file) finds the
+    modules the analysed code imports."""
+
+    def __init__(self, project=None, skip_unrelated: bool = True):
+        self.project = project
+        self.skip_unrelated = skip_unrelated
+        self.sites = Sites()
+        self.calls = FunctionCalls(self)
+        self.imports = ProjectImports(self)
+        self.interps: dict[str, Interpreter] = {}
+        # callee invocation key -> [(caller module, call node, caller key)]
+        self.edges: dict[object, list] = {}
+
+    def interpreter(self, facts) -> Interpreter:
+        path = os.path.realpath(facts.path)
+        interp = self.interps.get(path)
+        if interp is None:
+            interp = self.interps[path] = Interpreter(facts, self)
+        return interp
+
+    def analyse(self, facts) -> Interpreter:
+        """Analyse a module as an entry: its module code and every function."""
+        interp = self.interpreter(facts)
+        interp.analyse()
+        return interp
+
+    def loaded(self, path: str) -> Interpreter | None:
+        """The interpreter of the project module at ``path``, its module
+        code run (what importing it does); None if it cannot be read.  An
+        import cycle sees the module as far as it has run."""
+        real = os.path.realpath(path)
+        if real in self.interps:
+            return self.interps[real]
+        facts = self.project.facts(real) if self.project is not None else None
+        if facts is None:
+            return None
+        interp = self.interpreter(facts)
+        interp.load()
+        return interp
+
+    def add_edge(self, key, caller_module, call: ast.Call, caller_key) -> None:
+        edges = self.edges.setdefault(key, [])
+        entry = (caller_module, call, caller_key)
+        if not any(e[1] is call and e[2] == caller_key for e in edges):
+            edges.append(entry)
+
+    def callers_of(self, key) -> list:
+        return self.edges.get(key, [])
+
+
+class ProjectImports:
+    """What an import statement binds when it names a project module."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def execute(self, interp, stmt, frame) -> None:
+        project = self.session.project
+        if project is None:
+            return
+        importer = interp.module.path
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                name = alias.name if alias.asname else alias.name.split(".")[0]
+                ref = self._module(project.resolve(importer, name))
+                if ref is not None:
+                    frame.vars[alias.asname or name] = ref
+            return
+        base = project.resolve(importer, stmt.module or "", stmt.level)
+        source = self._module(base)
+        for alias in stmt.names:
+            if alias.name == "*":
+                if source is not None and source.interp is not None:
+                    self._star(interp, source.interp, frame)
+                continue
+            value = self.attribute(source, alias.name) if source is not None else None
+            if value is None and source is None and stmt.module:
+                # a namespace package (no __init__.py): the name is a submodule
+                value = self._module(project.resolve(importer, f"{stmt.module}.{alias.name}", stmt.level))
+            if value is not None:
+                frame.vars[alias.asname or alias.name] = value
+            elif source is not None and source.interp is not None:
+                interp.module.imports.adopt(source.interp.module.imports, {alias.name})
+
+    def attribute(self, ref: ModuleRef, name: str):
+        """``ops.name``: a module-level value, else a submodule."""
+        if ref.interp is not None:
+            value = ref.interp.export(name)
+            if value is not None:
+                return value
+        folder = self.session.project.package_dir(ref.path) if ref.path else None
+        if folder is not None:
+            return self._module(file_of(os.path.join(folder, name)))
+        return None
+
+    def _module(self, path: str | None) -> ModuleRef | None:
+        if path is None:
+            return None
+        interp = self.session.loaded(path)
+        return ModuleRef(interp, path) if interp is not None else None
+
+    @staticmethod
+    def _star(interp, source, frame) -> None:
+        """``from ops import *``: what the module exports (``__all__``)."""
+        exported = _all_names(source.module.tree)
+        for name, value in source.frame.vars.items():
+            if "." in name or (exported is None and name.startswith("_")):
+                continue
+            if exported is not None and name not in exported:
+                continue
+            frame.vars[name] = value
+        interp.module.imports.adopt(source.module.imports, exported)
+
+
+def _all_names(tree: ast.Module) -> set[str] | None:
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets)
+            and isinstance(stmt.value, (ast.List, ast.Tuple))
+        ):
+            return {
+                e.value for e in stmt.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+    return None

@@ -177,6 +177,12 @@ class Run:
             respect_gitignore=s.respect_gitignore,
         )
 
+    @property
+    def names_files(self) -> bool:
+        """Files named one by one (as pre-commit does): their projects'
+        other files are read for the calls into them."""
+        return any(os.path.isfile(p) for p in self.paths if p != "-")
+
     def cache(self):
         if self.opts["no_cache"]:
             return None
@@ -261,7 +267,7 @@ def _collect(run: Run):
     for path, reason in discovered.problems:
         click.echo(f"error: {path}: {reason}", err=True)
         error = True
-    return check_files(discovered.files, run.settings_for, run.cache()), error
+    return check_files(discovered.files, run.settings_for, run.cache(), scan_importers=run.names_files), error
 
 
 def _with_sources(results) -> dict:
@@ -310,7 +316,11 @@ def check(**opts):
 
         name = opts["stdin_filename"] or "-"
         data = sys.stdin.buffer.read()
-        result = lint_bytes(name, data, run.settings_for(name))
+        from bnlint.analysis.project import Project
+
+        # an editor's buffer: its project's modules are read from disk
+        project = Project() if opts["stdin_filename"] else None
+        result = lint_bytes(name, data, run.settings_for(name), project=project)
         results, sources = [result], {name: data}
     else:
         results, error = _collect(run)
@@ -363,10 +373,19 @@ def fix(**opts):
                 click.echo(f"error: {path}: cannot read file: {exc.strerror or exc}", err=True)
                 error = True
     total_fixed, remaining, changed, sources = 0, [], 0, {}
+    files = None
+    if not stdin:
+        from bnlint.run.runner import ProjectFiles
+
+        files = ProjectFiles({p: d for p, d in items if not p.endswith(".ipynb")}, run.names_files)
     for path, data in items:
         settings = run.settings_for(path)
+        project, callers = None, ()
+        if files is not None and not path.endswith(".ipynb"):
+            project = files.project
+            callers = tuple((p, files.data_of(r)) for r, p in sorted(files.callers([path]).items()))
         try:
-            new, fixed, result = fix_bytes(path, data, settings)
+            new, fixed, result = fix_bytes(path, data, settings, project, callers)
         except FixError as exc:
             click.echo(f"error: {path}: bnlint bug: a fix was refused: {exc}", err=True)
             error = True
@@ -401,6 +420,8 @@ def fix(**opts):
             run.emit("".join(difflib.unified_diff(old_t, new_t, path, path)))
         else:
             write_atomic(path, new)
+            if files is not None:
+                files.update(path, new)
     remaining.sort(key=lambda d: (d.path, d.cell or 0, d.span[0], d.code))
     if opts["diff"]:
         if not opts["quiet"]:

@@ -51,6 +51,16 @@ class AddImport:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A location on the path that makes a finding: the conv that produced
+    the tensor, a call that carried it into a helper."""
+
+    path: str
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
 class Fix:
     message: str
     edits: tuple
@@ -65,6 +75,13 @@ class Diagnostic:
     span: Span
     fix: Fix | None = None
     cell: int | None = field(default=None, compare=False)
+    related: tuple[Related, ...] = field(default=(), compare=False)
+    # calls in other modules that feed the wrong tensor here: where the
+    # finding is reported when this module is not among the checked files
+    feeders: tuple[Related, ...] = field(default=(), compare=False, repr=False)
+    # "called from model.py:12 with a NHWC conv output": said where the
+    # finding is reported in its own file
+    caller: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def sort_key(self):
@@ -86,7 +103,15 @@ def to_dict(d: Diagnostic) -> dict:
             "applicability": d.fix.applicability,
             "edits": [{"type": type(e).__name__, **e.__dict__} for e in d.fix.edits],
         }
-    return {"code": d.code, "message": d.message, "path": d.path, "span": d.span, "fix": fix, "cell": d.cell}
+    return {
+        "code": d.code,
+        "message": d.message,
+        "path": d.path,
+        "span": d.span,
+        "fix": fix,
+        "cell": d.cell,
+        "related": [{"path": r.path, "span": r.span, "message": r.message} for r in d.related],
+    }
 
 
 def from_dict(data: dict) -> Diagnostic:
@@ -101,6 +126,16 @@ def from_dict(data: dict) -> Diagnostic:
             edits.append(cls(**e))
         fix = Fix(data["fix"]["message"], tuple(edits), data["fix"]["applicability"])
     span = data["span"]
+    related = tuple(
+        Related(r["path"], (_pos(r["span"][0]), _pos(r["span"][1])), r["message"])
+        for r in data.get("related", ())
+    )
     return Diagnostic(
-        data["code"], data["message"], data["path"], (_pos(span[0]), _pos(span[1])), fix, data.get("cell")
+        data["code"],
+        data["message"],
+        data["path"],
+        (_pos(span[0]), _pos(span[1])),
+        fix,
+        data.get("cell"),
+        related,
     )

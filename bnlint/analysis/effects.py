@@ -57,7 +57,7 @@ class Effects:
         layout = self.formats.conv_layout(api, b, call, args, frame)
         if api.slim:
             self.records.normalizer(api, b, call, layout, frame)
-        return Tensor(layout, origin=(self.module.path, call)) if layout else None
+        return Tensor(layout, origin=(self.module, call)) if layout else None
 
     def _conv_layer(self, api, b: Bound, call, args, frame):
         layout = self.formats.conv_layout(api, b, call, args, frame)
@@ -110,6 +110,7 @@ class Effects:
         x = b.input(api)
         tensor = x if isinstance(x, Tensor) else None
         axes_node = b.node(api.roles["axes"])
+        axes = self.records.axes_value(axes_node, frame)
         self.interp.record(
             "moments",
             call,
@@ -118,7 +119,8 @@ class Effects:
             scope=frame.scope,
             x_node=b.node(api.roles["input"]),
             axes_node=axes_node,
-            axes=self.records.axes_value(axes_node, frame),
+            axes=axes,
+            vary=None if axes is None else (axes.values, id(axes.node)),
         )
         return Moments(call, tensor)
 
@@ -219,7 +221,7 @@ class Effects:
 def apply_layer(interp, layer: Layer, x, frame: Frame):
     """The value of ``layer(x)``."""
     if layer.kind == "conv":
-        return Tensor(layer.layout, origin=(interp.module.path, layer.node))
+        return Tensor(layer.layout, origin=(interp.module, layer.node))
     if layer.kind == "bn":
         interp.records.bn_axis(layer.node, x, frame)
         return x.keep(False) if isinstance(x, Tensor) else None

@@ -200,8 +200,8 @@ class Interpreter:
         if key is None:
             return
         if isinstance(value, Moments):
-            site = self.record("moments", value.node, value.tensor, frame)
-            site.info.setdefault("targets", set()).add(key)
+            for site in self.session.sites.at("moments", value.node):
+                site.info.setdefault("targets", set()).add(key)
         frame.vars[key] = value
         if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
             attrs = frame.cls.attrs

@@ -41,25 +41,37 @@ class Project:
     # --- resolution ---------------------------------------------------------------
     def roots_for(self, folder: str) -> tuple[str, ...]:
         """Folders an absolute import from a file in ``folder`` searches."""
-        if folder in self._roots:
-            return self._roots[folder]
-        roots = [folder]
+        if folder not in self._roots:
+            marker = self._marker(folder)
+            roots = [folder, self._above_packages(folder)]
+            if marker is not None:
+                roots += [marker, os.path.join(marker, "src")]
+            self._roots[folder] = tuple(dict.fromkeys(roots))
+        return self._roots[folder]
+
+    def root_of(self, folder: str) -> str:
+        """The folder a project is rooted at: the one holding its
+        ``pyproject.toml`` / ``setup.py`` / ``setup.cfg``, else the folder
+        above its outermost package."""
+        return self._marker(folder) or self._above_packages(folder)
+
+    @staticmethod
+    def _above_packages(folder: str) -> str:
         top = folder
         while os.path.isfile(os.path.join(top, "__init__.py")):
             top = os.path.dirname(top)
-        roots.append(top)  # the folder holding the outermost package
+        return top
+
+    @staticmethod
+    def _marker(folder: str) -> str | None:
         cur = folder
         while True:
             if any(os.path.isfile(os.path.join(cur, m)) for m in _MARKERS):
-                roots += [cur, os.path.join(cur, "src")]
-                break
+                return cur
             parent = os.path.dirname(cur)
             if parent == cur:
-                break
+                return None
             cur = parent
-        out = tuple(dict.fromkeys(roots))
-        self._roots[folder] = out
-        return out
 
     def resolve(self, importer: str, module: str, level: int = 0) -> str | None:
         """The file of ``module`` as ``importer`` imports it (``level``

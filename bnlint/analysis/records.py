@@ -40,6 +40,7 @@ class Records:
             index=index,
             api=name,
             scope=frame.scope,
+            vary=_constant_key(axis),
         )
 
     def axes_value(self, node, frame: Frame):
@@ -47,7 +48,7 @@ class Records:
             return None
         v = self.interp.ev(node, frame)
         if isinstance(v, Int):
-            return IntList((v.value,), v.node if v.node is not None else node, v.module)
+            return IntList((v.value,), v.node if v.node is not None else node, v.module, v.passed)
         return v if isinstance(v, IntList) else None
 
     def normalizer(self, api, b, call: ast.Call, layout, frame: Frame) -> None:
@@ -166,6 +167,11 @@ class Records:
                 if any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(s)):
                     return
         self.interp.record("conv_bn", nxt, None, frame, conv=conv, bn=bn, conv_stmt=stmt)
+
+
+def _constant_key(value):
+    """Which constant this is, for ``Sites.add``'s ``vary``."""
+    return None if value is None else (value.values, id(value.node))
 
 
 def _has_star(call: ast.Call) -> bool:

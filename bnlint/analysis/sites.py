@@ -20,7 +20,7 @@ class Context:
     via_call: bool  # reached through a helper called on a conv output
     # the invocation that reached the site (a node of the call graph)
     key: object = field(default=None, compare=False)
-    # (module path, node) of the conv whose output reached the site
+    # (ModuleFacts, node) of the conv whose output reached the site
     origin: tuple | None = field(default=None, compare=False)
 
 
@@ -46,9 +46,20 @@ class Sites:
         self._by_key: dict[tuple, Site] = {}
 
     def add(
-        self, kind: str, node: ast.AST, layout, via_call: bool, module=None, key=None, origin=None, **info
+        self,
+        kind: str,
+        node: ast.AST,
+        layout,
+        via_call: bool,
+        module=None,
+        key=None,
+        origin=None,
+        vary=None,
+        **info,
     ) -> Site:
-        skey = (kind, id(node))
+        """``vary``: what differs between contexts at this node (a constant
+        a caller passes for the axis): each value is a site of its own."""
+        skey = (kind, id(node), vary)
         site = self._by_key.get(skey)
         if site is None:
             site = self._by_key[skey] = Site(kind, node, dict(info), module)
@@ -61,6 +72,10 @@ class Sites:
         if not any(c.key == key and c.layout == layout for c in site.reached):
             site.reached.append(ctx)
         return site
+
+    def at(self, kind: str, node: ast.AST) -> list[Site]:
+        """The sites of ``kind`` at ``node``, whatever their ``vary``."""
+        return [s for (k, n, _), s in self._by_key.items() if k == kind and n == id(node)]
 
     def of_kind(self, kind: str) -> list[Site]:
         return [s for s in self._by_key.values() if s.kind == kind]

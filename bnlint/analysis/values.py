@@ -20,7 +20,7 @@ class Tensor:
     # (x - mean) or derived from it: a product/sum with it involves
     # batch norm parameters.
     normalized: bool = False
-    # where the conv that produced it is: (module path, node); informational
+    # where the conv that produced it is: (ModuleFacts, node); informational
     origin: tuple | None = field(default=None, compare=False, hash=False)
 
     def keep(self, normalized: bool | None = None) -> Tensor:

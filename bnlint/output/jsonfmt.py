@@ -22,6 +22,15 @@ def record(d, env) -> dict:
         "location": {"row": l1, "column": c1 + 1},
         "message": d.message,
         "noqa_row": l1,
+        "related": [
+            {
+                "filename": os.path.abspath(r.path),
+                "location": {"row": r.span[0][0], "column": r.span[0][1] + 1},
+                "end_location": {"row": r.span[1][0], "column": r.span[1][1] + 1},
+                "message": r.message,
+            }
+            for r in d.related
+        ],
         "url": doc_url(d.code),
     }
 

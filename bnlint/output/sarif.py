@@ -28,31 +28,40 @@ def _rule(r) -> dict:
     return entry
 
 
+def _uri(path: str) -> str:
+    return os.path.relpath(path).replace(os.sep, "/") if path != "-" else "stdin"
+
+
+def _location(path: str, span, message: str | None = None, ident: int | None = None) -> dict:
+    (l1, c1), (l2, c2) = span
+    loc = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": l1, "startColumn": c1 + 1, "endLine": l2, "endColumn": c2 + 1},
+        }
+    }
+    if ident is not None:
+        loc["id"] = ident
+    if message is not None:
+        loc["message"] = {"text": message}
+    return loc
+
+
 def sarif(diagnostics, env) -> str:
     rules = [_rule(r) for r in RULES]
     index = {r.code: i for i, r in enumerate(RULES)}
     results = []
     for d in diagnostics:
-        (l1, c1), (l2, c2) = d.span
-        uri = os.path.relpath(d.path).replace(os.sep, "/") if d.path != "-" else "stdin"
         res = {
             "ruleId": d.code,
             "level": "error",
             "message": {"text": d.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                        "region": {
-                            "startLine": l1,
-                            "startColumn": c1 + 1,
-                            "endLine": l2,
-                            "endColumn": c2 + 1,
-                        },
-                    }
-                }
-            ],
+            "locations": [_location(d.path, d.span)],
         }
+        if d.related:
+            res["relatedLocations"] = [
+                _location(r.path, r.span, r.message, i) for i, r in enumerate(d.related)
+            ]
         if d.code in index:
             res["ruleIndex"] = index[d.code]
         results.append(res)

@@ -41,6 +41,8 @@ def full(diagnostics, env) -> str:
                 end = c2 if n == l2 else len(src)
                 out.append(" " * width + " | " + " " * start + "^" * max(1, end - start))
             out.append(" " * width + " |")
+        for r in d.related:
+            out.append(f"  = note: {r.path}:{r.span[0][0]}:{r.span[0][1] + 1}: {r.message}")
         if d.fix is not None:
             tag = "" if d.fix.applicability == "safe" else " (unsafe)"
             out.append(f"  = help: {d.fix.message}{tag}")

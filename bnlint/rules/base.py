@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from bnlint.analysis.index import ModuleIndex
 from bnlint.analysis.names import Imports
 from bnlint.analysis.sites import Sites
-from bnlint.diagnostics import Diagnostic, Fix
+from bnlint.diagnostics import Diagnostic, Fix, Related
 from bnlint.source import SourceFile
+
+_MAX_TRAIL = 8
 
 
 @dataclass
@@ -20,9 +22,77 @@ class RuleContext:
     imports: Imports
     sites: Sites
     index: ModuleIndex
+    module: object = None  # the ModuleFacts of ``source``
+    session: object = None  # the analysis: its call graph gives the trail
 
-    def diagnostic(self, code: str, node: ast.AST, message: str, fix: Fix | None = None) -> Diagnostic:
-        return Diagnostic(code, message, self.source.path, self.source.span(node), fix)
+    def diagnostic(
+        self,
+        code: str,
+        node: ast.AST,
+        message: str,
+        fix: Fix | None = None,
+        site=None,
+        layouts=(),
+        module=None,
+    ) -> Diagnostic:
+        """A finding at ``node`` (in ``module``, by default this one).
+        ``site`` and the wrong ``layouts`` give its trail: the conv, and
+        the calls that carried its output into a helper."""
+        module = module if module is not None else self.module
+        source = module.source if module is not None and module.source is not None else self.source
+        path = module.path if module is not None else source.path
+        related, feeders, caller = (), (), None
+        if site is not None and self.session is not None:
+            related, feeders, caller = self._trail(site, layouts, path)
+        return Diagnostic(
+            code, message, path, source.span(node), fix, related=related, feeders=feeders, caller=caller
+        )
+
+    def _trail(self, site, layouts, path):
+        """(related locations, chains of feeding calls, the caller to name)."""
+        wanted = [c for c in site.reached if c.layout is not None and (not layouts or c.layout in layouts)]
+        chains = []
+        for ctx in wanted:
+            chains.extend(self._chains(ctx.key))
+        related = []
+        first = wanted[0] if wanted else None
+        if first is not None and first.origin is not None:
+            conv_module, conv_node = first.origin
+            related.append(
+                Related(
+                    conv_module.path,
+                    conv_module.source.span(conv_node),
+                    f"the {first.layout.describe()} conv output comes from here",
+                )
+            )
+        best = chains[0] if chains else ()
+        related.extend(best)
+        caller = None
+        if first is not None and best and best[0].path != path:
+            call = best[0]
+            caller = f"{call.path}:{call.span[0][0]} with a {first.layout.describe()} conv output"
+        return tuple(related), tuple(dict.fromkeys(chains)), caller
+
+    def _chains(self, key) -> list[tuple[Related, ...]]:
+        """Every chain of calls (nearest first) that reaches invocation ``key``."""
+        out = []
+        todo = [(key, ())]
+        while todo and len(out) < 32:
+            k, chain = todo.pop()
+            edges = self.session.callers_of(k) if k is not None else []
+            if not edges or len(chain) >= _MAX_TRAIL:
+                if chain:
+                    out.append(chain)
+                continue
+            for module, call, caller_key in edges:
+                link = Related(
+                    module.path, module.source.span(call), "passes the tensor into the helper here"
+                )
+                if link in chain:
+                    continue
+                todo.append((caller_key, chain + (link,)))
+        out.sort(key=len)
+        return out
 
     def quote(self, *nodes) -> str:
         """The quote character of these string nodes, else the one most

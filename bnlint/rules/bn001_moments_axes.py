@@ -89,7 +89,25 @@ class MomentsAxes(Rule):
                 f"`moments` over axes {got} of a {layout.describe()} conv output {why}; "
                 f"per-channel batch norm needs axes {expected}"
             )
-            out.append(ctx.diagnostic(self.code, site.node, message, self._fix(ctx, site, axes)))
+            if axes.passed and axes.node is not None:
+                # axes a caller passes: reported, and fixed, at the call
+                fix = None
+                if len({c.layout for c in site.contexts}) == 1 and layout.last:
+                    fix = Fix(
+                        f"Pass axes {expected}",
+                        (Replace(axes.module.source.span(axes.node), repr(expected)),),
+                    )
+                out.append(
+                    ctx.diagnostic(
+                        self.code, axes.node, message, fix, site=site, layouts=wrong, module=axes.module
+                    )
+                )
+                continue
+            out.append(
+                ctx.diagnostic(
+                    self.code, site.node, message, self._fix(ctx, site, axes), site=site, layouts=wrong
+                )
+            )
         return out
 
     def _fix(self, ctx: RuleContext, site, axes) -> Fix | None:

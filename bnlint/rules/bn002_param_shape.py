@@ -69,7 +69,7 @@ class ParamShape(Rule):
             fix = None
             if code and len({(c.layout.last, c.layout.rank) for c in site.contexts if c.layout}) == 1:
                 fix = Fix(f"Use shape {code}", (Replace(ctx.source.span(param.shape), code),))
-            out.append(ctx.diagnostic(self.code, param.shape, message, fix))
+            out.append(ctx.diagnostic(self.code, param.shape, message, fix, site=site, layouts=wrong))
         return out
 
     @staticmethod

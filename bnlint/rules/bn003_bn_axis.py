@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bnlint.diagnostics import Fix, SetArg
+from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.rules.base import (
     FIRST_FORMATS,
     Rule,
@@ -85,6 +85,15 @@ class BatchNormAxis(Rule):
                     f"Use axis={want}",
                     (SetArg(ctx.source.span(site.node), "axis", str(want), site.info["index"]),),
                 )
-            target = site.info["axis_node"] or site.node
-            out.append(ctx.diagnostic(self.code, target, message, fix))
+            target, module = site.info["axis_node"] or site.node, None
+            if axis.passed and axis.node is not None:
+                # a constant a caller passes: reported, and fixed, at the call
+                target, module = axis.node, axis.module
+                fix = None
+                if len({c.layout.idiomatic_axis for c in site.contexts if c.layout}) == 1:
+                    span = module.source.span(axis.node)
+                    fix = Fix(f"Pass axis={want}", (Replace(span, str(want)),))
+            out.append(
+                ctx.diagnostic(self.code, target, message, fix, site=site, layouts=wrong, module=module)
+            )
         return out

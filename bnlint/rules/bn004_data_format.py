@@ -97,7 +97,7 @@ class DataFormat(Rule):
                     ),
                 )
             target = site.info.get("df_node") or site.node
-            out.append(ctx.diagnostic(self.code, target, message, fix))
+            out.append(ctx.diagnostic(self.code, target, message, fix, site=site, layouts=[layout]))
         return out
 
     def _normalizers(self, ctx: RuleContext):
@@ -141,5 +141,5 @@ class DataFormat(Rule):
                 f"pass 'data_format': '{fmt}' in normalizer_params"
             )
             fix = Fix(f"Set data_format='{fmt}' in normalizer_params", (edit,)) if edit else None
-            out.append(ctx.diagnostic(self.code, site.node.func, message, fix))
+            out.append(ctx.diagnostic(self.code, site.node.func, message, fix, site=site, layouts=layouts))
         return out

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import gc
+import os
 from dataclasses import dataclass, field
 
 from bnlint.analysis.module import ModuleFacts
+from bnlint.analysis.project import Project
 from bnlint.analysis.session import Session
 from bnlint.diagnostics import Diagnostic
 from bnlint.rules import RULES
 from bnlint.rules.base import RuleContext
 from bnlint.run import prefilter
 from bnlint.run.noqa import filter_suppressed
+from bnlint.run.project_scan import ImportGraph
 from bnlint.run.settings import Settings
 from bnlint.source import SourceFile
 
@@ -72,79 +76,176 @@ def decode_check(path: str, data: bytes) -> Result:
     return result
 
 
+@dataclass
+class Entry:
+    """A module the analysis starts from.  ``checked``: its findings are
+    reported (an unchecked entry is a caller read for its contexts)."""
+
+    path: str
+    data: bytes
+    settings: Settings = DEFAULT
+    checked: bool = True
+
+
 def lint_source(
     path: str,
     data: bytes,
     settings: Settings = DEFAULT,
     use_prefilter: bool = True,
     skip_unrelated: bool = True,
+    project: Project | None = None,
+    callers: tuple = (),
 ) -> Result:
-    """Lint one file.  ``use_prefilter`` and ``skip_unrelated`` are the
-    speed-ups (no parse for files no rule can fire on; no analysis of
-    functions that cannot reach a site): findings are the same without."""
+    """Lint one file, reading the project modules it imports (``project``)
+    and the ``callers`` (path, data) that import it.  ``use_prefilter`` and
+    ``skip_unrelated`` are the speed-ups (no parse for files no rule can
+    fire on; no analysis of functions that cannot reach a site): findings
+    are the same without."""
     rules = enabled_rules(settings)
-    if use_prefilter and not prefilter.may_have_findings(data, rules):
+    if (
+        use_prefilter
+        and not prefilter.may_have_findings(data, rules)
+        and not _imports_project(path, data, project)
+    ):
         return decode_check(path, data)
+    entries = [Entry(path, data, settings)] + [Entry(p, d, settings, checked=False) for p, d in callers]
+    return lint_modules(entries, project, skip_unrelated)[path]
+
+
+def _imports_project(path: str, data: bytes, project: Project | None) -> bool:
+    if project is None or path == "-":
+        return False
+    graph = ImportGraph(project, lambda real: data if real == os.path.realpath(path) else _read_or_none(real))
+    return graph.imports_relevant(os.path.realpath(path))
+
+
+def _read_or_none(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def lint_modules(entries: list[Entry], project: Project | None = None, skip_unrelated: bool = True) -> dict:
+    """Lint modules together: each is analysed with every other and with
+    the project modules they import.  Returns {path: Result} for the
+    checked entries."""
     # A parse allocates many objects and frees few: the cyclic GC would run
     # hundreds of times per file for nothing, so it waits until the end.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _lint(path, data, settings, rules, skip_unrelated)
+        return _lint(entries, project, skip_unrelated)
     finally:
         if enabled:
             gc.enable()
 
 
-def _lint(path: str, data: bytes, settings: Settings, rules, skip_unrelated: bool) -> Result:
-    result = Result(path)
-    try:
-        source = SourceFile(path, data)
-    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        result.error = _syntax_error(path, exc)
-        return result
-    try:
-        tree = source.parse()
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        result.error = _syntax_error(path, exc)
-        return result
-    if not rules:
-        return result
-    try:
-        facts = ModuleFacts(path, tree, source.text, source)
-        session = Session(skip_unrelated=skip_unrelated)
-        session.analyse(facts)
-        sites = session.sites.in_module(facts)
-    except RecursionError:
-        result.error = Diagnostic(
-            SYNTAX_ERROR, "file is too deeply nested for bnlint to analyse; skipped", path, ((1, 0), (1, 0))
-        )
-        return result
-    except Exception as exc:  # a bug in the analysis must not stop the run
-        result.error = Diagnostic(
-            INTERNAL_ERROR,
-            f"internal error in the analysis ({type(exc).__name__}: {exc}); please report it",
-            path,
-            ((1, 0), (1, 0)),
-        )
-        result.internal = True
-        return result
-    ctx = RuleContext(source, tree, facts.imports, sites, facts.index)
-    found: list[Diagnostic] = []
-    for rule in rules:
+def _internal(path: str, what: str, exc: Exception) -> Diagnostic:
+    return Diagnostic(
+        INTERNAL_ERROR,
+        f"internal error in {what} ({type(exc).__name__}: {exc}); please report it",
+        path,
+        ((1, 0), (1, 0)),
+    )
+
+
+def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -> dict:
+    results: dict[str, Result] = {}
+    parsed = []  # (entry, facts)
+    for entry in entries:
+        result = Result(entry.path)
         try:
-            found.extend(rule.check(ctx))
-        except Exception as exc:  # one rule's bug must not stop the run
-            result.error = Diagnostic(
-                INTERNAL_ERROR,
-                f"internal error in {rule.code} ({type(exc).__name__}: {exc}); please report it",
-                path,
+            source = SourceFile(entry.path, entry.data)
+            tree = source.parse()
+        except (SyntaxError, UnicodeDecodeError, LookupError, ValueError, RecursionError, MemoryError) as exc:
+            result.error = _syntax_error(entry.path, exc)
+        else:
+            facts = ModuleFacts(entry.path, tree, source.text, source)
+            if project is not None and entry.path != "-":
+                project.add(entry.path, facts)
+            parsed.append((entry, facts))
+        if entry.checked:
+            results[entry.path] = result
+    checked = {_key(e.path): (e, f) for e, f in parsed if e.checked}
+    rules = _union_rules(e.settings for e, _ in checked.values())
+    if not checked or not rules:
+        return results
+    session = Session(project, skip_unrelated=skip_unrelated)
+    try:
+        for _, facts in parsed:
+            session.analyse(facts)
+    except RecursionError:
+        for e, _ in checked.values():
+            results[e.path].error = Diagnostic(
+                SYNTAX_ERROR,
+                "file is too deeply nested for bnlint to analyse; skipped",
+                e.path,
                 ((1, 0), (1, 0)),
             )
-            result.internal = True
-    found = filter_suppressed(source, found, settings)
-    result.diagnostics = sorted(set(found), key=lambda d: d.sort_key)
-    return result
+        return results
+    except Exception as exc:  # a bug in the analysis must not stop the run
+        for e, _ in checked.values():
+            results[e.path].error = _internal(e.path, "the analysis", exc)
+            results[e.path].internal = True
+        return results
+    found: dict[str, list[Diagnostic]] = {e.path: [] for e, _ in checked.values()}
+    for interp in list(session.interps.values()):
+        facts = interp.module
+        sites = session.sites.in_module(facts)
+        if not any(True for _ in sites) and _key(facts.path) not in checked:
+            continue
+        ctx = RuleContext(facts.source, facts.tree, facts.imports, sites, facts.index, facts, session)
+        for rule in rules:
+            try:
+                diagnostics = rule.check(ctx)
+            except Exception as exc:  # one rule's bug must not stop the run
+                owner = checked.get(_key(facts.path))
+                if owner is not None:
+                    results[owner[0].path].error = _internal(owner[0].path, rule.code, exc)
+                    results[owner[0].path].internal = True
+                continue
+            for d in diagnostics:
+                for placed in _place(d, checked):
+                    found[placed.path].append(placed)
+    for key, (entry, facts) in checked.items():
+        codes = entry.settings.enabled_codes(RULES)
+        kept = [d for d in found[entry.path] if d.code in codes]
+        kept = filter_suppressed(facts.source, kept, entry.settings)
+        results[entry.path].diagnostics = sorted(set(kept), key=lambda d: d.sort_key)
+    return results
+
+
+def _key(path: str) -> str:
+    return path if path == "-" else os.path.realpath(path)
+
+
+def _union_rules(settings_list) -> list:
+    codes: set[str] = set()
+    for settings in settings_list:
+        codes |= settings.enabled_codes(RULES)
+    return [r for r in RULES if r.code in codes]
+
+
+def _place(d: Diagnostic, checked: dict) -> list[Diagnostic]:
+    """Where a finding is reported: where it is, when that file is checked;
+    otherwise at each call in a checked file that feeds it (nearest first
+    along each chain), naming the file to fix."""
+    owner = checked.get(_key(d.path))
+    if owner is not None:
+        message = f"{d.message} (called from {d.caller})" if d.caller else d.message
+        return [dataclasses.replace(d, path=owner[0].path, message=message)]
+    out = []
+    line = d.span[0][0]
+    for chain in d.feeders:
+        for link in chain:
+            target = checked.get(_key(link.path))
+            if target is not None:
+                message = f"{d.message} (in {d.path}:{line}; fix it there)"
+                out.append(Diagnostic(d.code, message, target[0].path, link.span, None, related=d.related))
+                break
+    return out
 
 
 class _Taken:
@@ -172,14 +273,22 @@ def _spans(fix):
     return [e.span for e in fix.edits if hasattr(e, "span")]
 
 
-def fix_source(path: str, data: bytes, settings: Settings = DEFAULT, max_rounds: int = 10):
+def fix_source(
+    path: str,
+    data: bytes,
+    settings: Settings = DEFAULT,
+    max_rounds: int = 10,
+    project: Project | None = None,
+    callers: tuple = (),
+):
     """Apply fixes until nothing changes.  Returns (data, fixed, result)
-    where ``result`` is the lint of the final data."""
+    where ``result`` is the lint of the final data.  Only this file is
+    edited; ``project`` and ``callers`` are read for their contexts."""
     from bnlint.fix.apply import apply_edits  # libcst only when fixing
 
     fixed = 0
     for _ in range(max_rounds):
-        result = lint_source(path, data, settings)
+        result = lint_source(path, data, settings, project=project, callers=callers)
         chosen, taken = [], _Taken()
         for d in result.diagnostics:
             if d.fix is None or (d.fix.applicability == "unsafe" and not settings.unsafe_fixes):
@@ -197,4 +306,4 @@ def fix_source(path: str, data: bytes, settings: Settings = DEFAULT, max_rounds:
             return data, fixed, result
         data = new
         fixed += len(chosen)
-    return data, fixed, lint_source(path, data, settings)
+    return data, fixed, lint_source(path, data, settings, project=project, callers=callers)

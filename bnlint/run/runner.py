@@ -7,9 +7,20 @@ import dataclasses
 import os
 import sys
 
+from bnlint.analysis.project import Project
 from bnlint.diagnostics import Diagnostic, from_dict, to_dict
 from bnlint.run import prefilter
-from bnlint.run.linter import SYNTAX_ERROR, Result, decode_check, enabled_rules, fix_source, lint_source
+from bnlint.run.linter import (
+    SYNTAX_ERROR,
+    Entry,
+    Result,
+    decode_check,
+    enabled_rules,
+    fix_source,
+    lint_modules,
+    lint_source,
+)
+from bnlint.run.project_scan import ImportGraph, groups, importers
 from bnlint.run.settings import Settings
 
 READ_ERROR = "BN902"
@@ -52,9 +63,15 @@ def notebook_check(path: str, data: bytes) -> Result:
 
 
 def lint_bytes(
-    path: str, data: bytes, settings: Settings, use_prefilter: bool = True, skip_unrelated: bool = True
+    path: str,
+    data: bytes,
+    settings: Settings,
+    use_prefilter: bool = True,
+    skip_unrelated: bool = True,
+    project: Project | None = None,
 ) -> Result:
-    """Lint one file's bytes, .py or .ipynb."""
+    """Lint one file's bytes, .py or .ipynb (with the ``project`` modules
+    a .py file imports)."""
     if path.endswith(".ipynb"):
         from bnlint.run.notebooks import Notebook, NotebookError
 
@@ -66,11 +83,12 @@ def lint_bytes(
             return r
         source = nb.source.encode("utf-8")
         return _map_cells(lint_source(path, source, settings, use_prefilter, skip_unrelated), nb)
-    return lint_source(path, data, settings, use_prefilter, skip_unrelated)
+    return lint_source(path, data, settings, use_prefilter, skip_unrelated, project)
 
 
-def fix_bytes(path: str, data: bytes, settings: Settings):
-    """(new data, number fixed, result after fixing) for one file."""
+def fix_bytes(path: str, data: bytes, settings: Settings, project=None, callers=()):
+    """(new data, number fixed, result after fixing) for one file; the
+    ``project`` modules it imports and its ``callers`` are read, not edited."""
     if path.endswith(".ipynb"):
         from bnlint.run.notebooks import Notebook
 
@@ -80,29 +98,53 @@ def fix_bytes(path: str, data: bytes, settings: Settings):
         if not fixed:
             return data, 0, result
         return nb.with_source(new_src.decode("utf-8")), fixed, result
-    return fix_source(path, data, settings)
+    return fix_source(path, data, settings, project=project, callers=callers)
 
 
 def _lint_job(job):
-    path, data, settings, use_prefilter, skip_unrelated = job
+    """One group of modules analysed together: {path: Result} for its
+    checked files, and the (path, digest) of every other file it read."""
+    from bnlint.run.cache import content_hash
+
+    entries, speedups = job
+    project = Project()
     try:
-        r = lint_bytes(path, data, settings, use_prefilter, skip_unrelated)
+        if len(entries) == 1 and entries[0].path.endswith(".ipynb"):
+            e = entries[0]
+            out = {e.path: lint_bytes(e.path, e.data, e.settings, False, speedups)}
+        else:
+            out = lint_modules(entries, project, skip_unrelated=speedups)
     except RecursionError:
-        r = Result(path)
-        r.error = _problem(path, SYNTAX_ERROR, "SyntaxError: too deeply nested to analyse")
+        out = {}
+        for e in entries:
+            if e.checked:
+                out[e.path] = Result(e.path)
+                out[e.path].error = _problem(
+                    e.path, SYNTAX_ERROR, "SyntaxError: too deeply nested to analyse"
+                )
     except Exception as exc:  # never a traceback, never a lost run
-        r = Result(path, internal=True)
-        r.error = _problem(path, "BN901", f"internal error ({type(exc).__name__}: {exc}); please report it")
-    return r
+        out = {}
+        for e in entries:
+            if e.checked:
+                out[e.path] = Result(e.path, internal=True)
+                out[e.path].error = _problem(
+                    e.path, "BN901", f"internal error ({type(exc).__name__}: {exc}); please report it"
+                )
+    deps = {}
+    for path in sorted(project.read_paths):
+        try:
+            deps[path] = content_hash(read(path))
+        except OSError:
+            deps[path] = None
+    return out, deps
 
 
 class _Workers:
-    """Lints jobs as they are found: in this process for the first few,
-    then on a process pool that works while files are still being read."""
+    """Runs jobs in this process for the first few, then on a process pool."""
 
     def __init__(self) -> None:
         self.pool = None
-        self.pending: list = []  # futures, or finished results
+        self.pending: list = []  # futures, or jobs not yet run
         self.cpus = os.cpu_count() or 1
 
     def submit(self, job) -> None:
@@ -129,50 +171,178 @@ class _Workers:
                 self.pool.shutdown()
 
 
-def check_files(paths, settings_for, cache=None, speedups=True) -> list[Result]:
-    """Lint files; ``settings_for(path)`` gives each file's settings and
-    ``cache`` (or None) remembers results by content."""
+class ProjectFiles:
+    """The checked files seen as part of their project: which of them can
+    have findings, which other files call into them, and which must be
+    analysed together."""
+
+    def __init__(self, datas: dict, scan_importers: bool = False):
+        self.datas = datas  # checked path -> bytes
+        self.real = {p: os.path.realpath(p) for p in datas if p != "-"}
+        self._by_real = {r: self.datas[p] for p, r in self.real.items()}
+        self._display = {r: p for p, r in self.real.items()}
+        self.project = Project(read=self._read)
+        self.graph = ImportGraph(self.project, self.data_of)
+        self.others: dict[str, str] = {}  # real -> display, project files not checked
+        if scan_importers:
+            self._scan_project()
+
+    def _read(self, path: str) -> bytes:
+        data = self._by_real.get(os.path.realpath(path))
+        return data if data is not None else read(path)
+
+    def data_of(self, real: str) -> bytes | None:
+        if real in self._by_real:
+            return self._by_real[real]
+        try:
+            data = read(real)
+        except OSError:
+            return None
+        self._by_real[real] = data
+        return data
+
+    def _scan_project(self) -> None:
+        """Files of the checked files' projects that may import them
+        (pre-commit passes only the staged files)."""
+        from bnlint.run.discovery import discover
+
+        roots = {self.project.root_of(os.path.dirname(r)) for r in self.real.values()}
+        found = discover(sorted(os.path.relpath(r) for r in roots))
+        for path in found.files:
+            real = os.path.realpath(path)
+            if real not in self._display and path.endswith(".py"):
+                self.others[real] = path
+
+    def update(self, path: str, data: bytes) -> None:
+        """A checked file was rewritten: later files see its new content."""
+        if path in self.real:
+            self.datas[path] = data
+            self._by_real[self.real[path]] = data
+
+    def imports_project(self, path: str) -> bool:
+        real = self.real.get(path)
+        return real is not None and self.graph.imports_relevant(real)
+
+    def callers(self, paths) -> dict[str, str]:
+        """real -> display path of every project file that imports one of
+        ``paths`` (transitively) and can matter to a finding."""
+        targets = {self.real[p] for p in paths if p in self.real}
+        pool = list(self._display) + list(self.others)
+        found = importers(targets, pool, self.graph)
+        out = {}
+        for real in found:
+            if self.graph.matters(real):
+                out[real] = self._display.get(real) or self.others[real]
+        return out
+
+    def groups(self, reals) -> list[list[str]]:
+        return groups(sorted(reals), self.graph)
+
+    def display(self, real: str) -> str:
+        return self._display.get(real) or self.others.get(real) or real
+
+
+def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=False) -> list[Result]:
+    """Lint files as parts of their project; ``settings_for(path)`` gives
+    each file's settings and ``cache`` (or None) remembers results by
+    content and by the content of every module they were analysed with."""
     from bnlint.run.cache import content_hash
 
     results: dict[str, Result] = {}
-    workers, digests = _Workers(), {}
+    datas: dict[str, bytes] = {}
     for path in paths:
         try:
-            data = read(path)
+            datas[path] = read(path)
         except OSError as exc:
             r = Result(path)
             r.error = _problem(path, READ_ERROR, f"cannot read file: {exc.strerror or exc}")
             results[path] = r
-            continue
-        settings = settings_for(path)
-        if cache is not None:
-            # each file's own settings (nested configs differ) key it too
-            digest = content_hash(data + settings.cache_key().encode())
-            digests[path] = digest
-            hit = cache.get(path, digest)
+    files = ProjectFiles({p: d for p, d in datas.items() if not p.endswith(".ipynb")}, scan_importers)
+    settings = {p: settings_for(p) for p in datas}
+    candidates = []
+    for path, data in datas.items():
+        # the prefilter is sound for notebooks too: their JSON holds the code
+        if (
+            speedups
+            and not prefilter.may_have_findings(data, enabled_rules(settings[path]))
+            and not files.imports_project(path)
+        ):
+            key = content_hash(data + settings[path].cache_key().encode())
+            hit = cache.get(path, key) if cache is not None else None
             if hit is not None:
-                r = Result(path, [from_dict(d) for d in hit[0]])
-                r.error = from_dict(hit[1]) if hit[1] else None
-                results[path] = r
+                results[path] = Result(path, [], from_dict(hit[1]) if hit[1] else None)
                 continue
-        if speedups:  # the prefilter is sound for notebooks too: their JSON holds the code
-            if not prefilter.may_have_findings(data, enabled_rules(settings)):
-                r = results[path] = (
-                    notebook_check(path, data) if path.endswith(".ipynb") else decode_check(path, data)
+            r = notebook_check(path, data) if path.endswith(".ipynb") else decode_check(path, data)
+            results[path] = r
+            if cache is not None:
+                cache.put(path, key, [[], to_dict(r.error) if r.error else None, {}])
+        else:
+            candidates.append(path)
+    notebooks = [p for p in candidates if p.endswith(".ipynb")]
+    modules = [p for p in candidates if not p.endswith(".ipynb")]
+    members = {files.real[p] for p in modules} | set(files.callers(modules))
+    digests = {r: content_hash(files.data_of(r) or b"") for r in members}
+    jobs = []
+    for group in files.groups(members) + [[p] for p in notebooks]:
+        checked = [files.display(r) for r in group if files.display(r) in datas]
+        if not checked:
+            continue
+        signature = "|".join(f"{r}:{digests.get(r, '')}" for r in group)
+        keys = {
+            p: content_hash(datas[p] + settings[p].cache_key().encode() + signature.encode()) for p in checked
+        }
+        if cache is not None:
+            hits = {p: cache.get(p, keys[p]) for p in checked}
+            if all(h is not None and _deps_unchanged(h) for h in hits.values()):
+                for p, hit in hits.items():
+                    r = Result(p, [from_dict(d) for d in hit[0]])
+                    r.error = from_dict(hit[1]) if hit[1] else None
+                    results[p] = r
+                continue
+        entries = []
+        for r in group:
+            path = files.display(r)
+            is_checked = path in datas
+            entries.append(
+                Entry(
+                    path,
+                    files.data_of(r) or b"",
+                    settings[path] if is_checked else _settings_of(settings),
+                    is_checked,
                 )
-                if cache is not None:
-                    cache.put(path, digests[path], [[], to_dict(r.error) if r.error else None])
-                continue
-        # the prefilter has run: the job need not run it again
-        workers.submit((path, data, settings, False, speedups))
-    for r in workers.results():
-        results[r.path] = r
-        if cache is not None and not r.internal:
-            cache.put(
-                r.path,
-                digests[r.path],
-                [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None],
             )
+        jobs.append((entries, keys))
+    workers = _Workers()
+    for entries, _ in jobs:
+        workers.submit((entries, speedups))
+    for (entries, keys), (out, deps) in zip(jobs, workers.results()):
+        for path, r in out.items():
+            results[path] = r
+            if cache is not None and not r.internal:
+                cache.put(
+                    path,
+                    keys[path],
+                    [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None, deps],
+                )
     if cache is not None:
         cache.save()
     return [results[p] for p in paths]
+
+
+def _settings_of(settings: dict) -> Settings:
+    """Settings for a caller that is only read (never reported)."""
+    return next(iter(settings.values())) if settings else Settings()
+
+
+def _deps_unchanged(hit) -> bool:
+    from bnlint.run.cache import content_hash
+
+    deps = hit[2] if len(hit) > 2 else {}
+    for path, digest in deps.items():
+        try:
+            if content_hash(read(path)) != digest:
+                return False
+        except OSError:
+            if digest is not None:
+                return False
+    return True

@@ -209,7 +209,7 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
             for d in diagnostics:
                 for placed in _place(d, checked):
                     found[placed.path].append(placed)
-    for key, (entry, facts) in checked.items():
+    for entry, facts in checked.values():
         codes = entry.settings.enabled_codes(RULES)
         kept = [d for d in found[entry.path] if d.code in codes]
         kept = filter_suppressed(facts.source, kept, entry.settings)

@@ -315,7 +315,7 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
     workers = _Workers()
     for entries, _ in jobs:
         workers.submit((entries, speedups))
-    for (entries, keys), (out, deps) in zip(jobs, workers.results()):
+    for (_, keys), (out, deps) in zip(jobs, workers.results()):
         for path, r in out.items():
             results[path] = r
             if cache is not None and not r.internal:

@@ -7,6 +7,13 @@ tests/fixtures/<CODE>/negative/<name>.py   code that looks alike and is right
 
 A fixture defining ``probe()`` is also run in TensorFlow (test_tf_validation);
 ``# bnlint-test: graph`` at the top runs it in TF1 graph mode.
+
+tests/fixtures/projects/<case>/project/...     several modules of one project
+                     .../findings.txt          expected findings of ``bnlint check .``
+                                               run in project/ (``path:line:col: CODE message``)
+                     .../fixed/<path>          expected content of each file ``bnlint fix .`` changes
+The module defining ``probe()`` is run in TensorFlow with its project on
+``sys.path`` (the project folder and its ``src/``).
 """
 
 from __future__ import annotations
@@ -17,6 +24,27 @@ from bnlint.rules import BY_CODE
 from bnlint.run.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+PROJECTS = FIXTURES / "projects"
+
+
+def project_cases() -> list[Path]:
+    return sorted(p for p in PROJECTS.iterdir() if (p / "project").is_dir())
+
+
+def project_modules(case: Path) -> list[str]:
+    """The case's modules, relative to its project folder."""
+    root = case / "project"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*.py"))
+
+
+def project_sys_path(root: Path) -> list[str]:
+    return [str(root), str(root / "src")]
+
+
+def render_project(diagnostics) -> str:
+    return "".join(f"{d.path}:{d.span[0][0]}:{d.span[0][1] + 1}: {d.code} {d.message}\n" for d in diagnostics)
 
 
 def rule_dirs():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+from collections import deque
 from dataclasses import dataclass
 
 from bnlint.analysis.index import ModuleIndex
@@ -76,9 +77,9 @@ class RuleContext:
     def _chains(self, key) -> list[tuple[Related, ...]]:
         """Every chain of calls (nearest first) that reaches invocation ``key``."""
         out = []
-        todo = [(key, ())]
+        todo = deque([(key, ())])  # breadth first: the nearest, earliest calls first
         while todo and len(out) < 32:
-            k, chain = todo.pop()
+            k, chain = todo.popleft()
             edges = self.session.callers_of(k) if k is not None else []
             if not edges or len(chain) >= _MAX_TRAIL:
                 if chain:
@@ -91,7 +92,6 @@ class RuleContext:
                 if link in chain:
                     continue
                 todo.append((caller_key, chain + (link,)))
-        out.sort(key=len)
         return out
 
     def quote(self, *nodes) -> str:

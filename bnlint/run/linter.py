@@ -104,6 +104,7 @@ def lint_source(
     rules = enabled_rules(settings)
     if (
         use_prefilter
+        and not callers  # a caller may hand it a conv output
         and not prefilter.may_have_findings(data, rules)
         and not _imports_project(path, data, project)
     ):

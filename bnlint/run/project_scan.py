@@ -124,14 +124,3 @@ def groups(members: list[str], graph: ImportGraph) -> list[list[str]]:
     for m in members:
         out.setdefault(find(m), []).append(m)
     return list(out.values())
-
-
-def importers(targets: set[str], candidates: list[str], graph: ImportGraph) -> set[str]:
-    """The candidates that import any of ``targets``, transitively."""
-    found: set[str] = set()
-    frontier = set(targets)
-    while frontier:
-        new = {c for c in candidates if c not in found and c not in targets and graph.imports(c) & frontier}
-        found |= new
-        frontier = new
-    return found

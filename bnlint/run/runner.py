@@ -20,7 +20,7 @@ from bnlint.run.linter import (
     lint_modules,
     lint_source,
 )
-from bnlint.run.project_scan import ImportGraph, groups, importers
+from bnlint.run.project_scan import ImportGraph, groups
 from bnlint.run.settings import Settings
 
 READ_ERROR = "BN902"
@@ -184,6 +184,7 @@ class ProjectFiles:
         self.project = Project(read=self._read)
         self.graph = ImportGraph(self.project, self.data_of)
         self.others: dict[str, str] = {}  # real -> display, project files not checked
+        self._reverse: dict[str, set[str]] | None = None
         if scan_importers:
             self._scan_project()
 
@@ -223,17 +224,28 @@ class ProjectFiles:
         real = self.real.get(path)
         return real is not None and self.graph.imports_relevant(real)
 
+    def _importers_map(self) -> dict[str, set[str]]:
+        """real -> the project files that import it (checked or scanned)."""
+        if self._reverse is None:
+            self._reverse = {}
+            for real in list(self._display) + list(self.others):
+                for target in self.graph.imports(real):
+                    self._reverse.setdefault(target, set()).add(real)
+        return self._reverse
+
     def callers(self, paths) -> dict[str, str]:
         """real -> display path of every project file that imports one of
         ``paths`` (transitively) and can matter to a finding."""
+        reverse = self._importers_map()
         targets = {self.real[p] for p in paths if p in self.real}
-        pool = list(self._display) + list(self.others)
-        found = importers(targets, pool, self.graph)
-        out = {}
-        for real in found:
-            if self.graph.matters(real):
-                out[real] = self._display.get(real) or self.others[real]
-        return out
+        seen: set[str] = set()
+        todo = list(targets)
+        while todo:
+            for importer in reverse.get(todo.pop(), ()):
+                if importer not in seen and importer not in targets:
+                    seen.add(importer)
+                    todo.append(importer)
+        return {r: self.display(r) for r in seen if self.graph.matters(r)}
 
     def groups(self, reals) -> list[list[str]]:
         return groups(sorted(reals), self.graph)
@@ -266,6 +278,7 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
             speedups
             and not prefilter.may_have_findings(data, enabled_rules(settings[path]))
             and not files.imports_project(path)
+            and not files.callers([path])
         ):
             key = content_hash(data + settings[path].cache_key().encode())
             hit = cache.get(path, key) if cache is not None else None

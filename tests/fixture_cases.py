@@ -43,6 +43,14 @@ def project_sys_path(root: Path) -> list[str]:
     return [str(root), str(root / "src")]
 
 
+def project_module_name(module: str) -> str:
+    """``models/resnet.py`` -> ``models.resnet`` (a ``src/`` layout's prefix dropped)."""
+    parts = module[: -len(".py")].split("/")
+    if parts[0] == "src":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 def render_project(diagnostics) -> str:
     return "".join(f"{d.path}:{d.span[0][0]}:{d.span[0][1] + 1}: {d.code} {d.message}\n" for d in diagnostics)
 

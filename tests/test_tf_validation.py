@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fixture_cases import cli_flags, inputs
+from fixture_cases import cli_flags, inputs, project_cases, project_module_name, project_sys_path
 
 from bnlint.cli import main
 
@@ -36,6 +36,16 @@ COUNTS: Counter = Counter()  # rule -> fixtures proven, shown in the summary
 
 def runnable(kind: str) -> list[Path]:
     return [p for p in inputs(kind) if "def probe(" in p.read_text()]
+
+
+def project_probes() -> list[tuple[Path, str]]:
+    """(case, module with probe()) of every project fixture that has one."""
+    out = []
+    for case in project_cases():
+        for p in sorted((case / "project").rglob("*.py")):
+            if "def probe(" in p.read_text():
+                out.append((case, str(p.relative_to(case / "project"))))
+    return out
 
 
 def mode(path: Path) -> str:
@@ -62,6 +72,21 @@ def verdicts(tmp_path_factory):
         jobs[mode(path)] += [str(path), str(copy)]
     for path in runnable("negative"):
         jobs[mode(path)].append(str(path))
+    for case, entry in project_probes():
+        for kind in ("original", "fixed"):
+            root = work / "projects" / case.name / kind
+            shutil.copytree(case / "project", root)
+            if kind == "fixed":
+                result = runner.invoke(main, ["fix", "--no-cache", "-q", str(root)])
+                assert result.exit_code in (0, 1), result.output
+            item = {
+                "path": str(root / entry),
+                "module": project_module_name(entry),
+                "sys_path": project_sys_path(root),
+                "root": str(root),
+            }
+            jobs[mode(case / "project" / entry)].append(item)
+            fixed_of[(case.name, kind)] = str(root / entry)
     procs = {}
     env = dict(os.environ, PYTHONPATH=str(HARNESS))
     for m, paths in jobs.items():
@@ -110,3 +135,20 @@ def test_negative_runs_per_channel(path, verdicts):
     v = out[str(path)]
     assert v["ran"], f"{v['why']}\n{v.get('trace', '')}"
     assert v["ok"], v["why"]
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("probe", project_probes(), ids=lambda p: f"{p[0].name}/{p[1]}")
+def test_project_fix_makes_bn_per_channel(probe, verdicts):
+    """A project case with findings fails the property as written and
+    passes after ``bnlint fix`` of the whole project; one without passes."""
+    out, fixed_of = verdicts
+    case, _ = probe
+    before, after = out[fixed_of[(case.name, "original")]], out[fixed_of[(case.name, "fixed")]]
+    has_findings = bool((case / "findings.txt").read_text().strip())
+    if has_findings:
+        assert before["ran"], f"{before['why']}\n{before.get('trace', '')}"
+        assert not before["ok"], f"the original should fail the property but: {before['why']}"
+        COUNTS["projects"] += 1
+    assert after["ran"], f"fixed code failed to run: {after['why']}\n{after.get('trace', '')}"
+    assert after["ok"], f"fixed code is not per-channel batch norm: {after['why']}"

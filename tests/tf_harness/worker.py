@@ -62,8 +62,25 @@ if MODE == "graph":
 from oracle import judge  # noqa: E402
 
 
-def run(path: str) -> dict:
-    name = "fixture_" + str(abs(hash(path)))
+def run(item) -> dict:
+    """``item``: a fixture's path, or {"path", "sys_path", "root"} for a
+    module of a project fixture, run with its project importable."""
+    if isinstance(item, str):
+        return _run(item)
+    sys.path[:0] = item["sys_path"]
+    try:
+        return _run(item["path"], item.get("module"))
+    finally:
+        del sys.path[: len(item["sys_path"])]
+        root = os.path.realpath(item["root"])
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if file and os.path.realpath(file).startswith(root + os.sep):
+                del sys.modules[name]
+
+
+def _run(path: str, module_name: str | None = None) -> dict:
+    name = module_name or "fixture_" + str(abs(hash(path)))
     if MODE == "graph":
         tf.compat.v1.reset_default_graph()
     else:
@@ -74,9 +91,12 @@ def run(path: str) -> dict:
     tf.random.set_seed(0)
     np.random.seed(0)
     try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        if module_name:  # a module of a package: its relative imports need it
+            module = importlib.import_module(module_name)
+        else:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
         result = module.probe()
     except Exception as exc:
         return {

@@ -1,0 +1,114 @@
+"""A project as users run bnlint on it: the cache follows the modules a
+result depends on, related locations reach every output format, and
+suppressions apply where a finding is reported."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bnlint.cli import main
+
+OPS = """import tensorflow as tf
+
+
+def conv(x, w):
+    return tf.nn.conv2d(x, w, 1, "SAME")
+
+
+def batch_norm(x):
+    mean, var = tf.nn.moments(x, [0, 1, 2])
+    return tf.nn.batch_normalization(x, mean, var, None, None, 1e-3)
+"""
+MODEL = """from ops import batch_norm, conv
+
+
+def net(images, w):
+    return batch_norm(conv(images, w))
+"""
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "ops.py").write_text(OPS)
+    (tmp_path / "model.py").write_text(MODEL)
+    return tmp_path
+
+
+def test_change_in_imported_module_rechecks_its_importer(project):
+    assert run("check", "model.py").exit_code == 0  # fills the cache
+    (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    r = run("check", "model.py")
+    assert r.exit_code == 1, r.output
+    assert "model.py:5:12: BN001" in r.output and "(in ops.py:9; fix it there)" in r.output
+    (project / "ops.py").write_text(OPS)
+    assert run("check", "model.py").exit_code == 0
+
+
+def test_new_caller_rechecks_the_helper(project):
+    (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    (project / "model.py").write_text("import ops\n")
+    assert run("check", ".").exit_code == 0  # no conv reaches the helper yet
+    (project / "model.py").write_text(MODEL)
+    r = run("check", ".")
+    assert "ops.py:9:17: BN001" in r.output, r.output
+
+
+def test_related_locations_in_json_and_sarif(project):
+    (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    found = json.loads(run("check", "--no-cache", "--output-format", "json", ".").output)
+    assert len(found) == 1
+    related = found[0]["related"]
+    assert [r["filename"].rsplit("/", 1)[1] for r in related] == ["ops.py", "model.py"]
+    assert related[1]["location"] == {"row": 5, "column": 12}
+    sarif = json.loads(run("check", "--no-cache", "--output-format", "sarif", ".").output)
+    result = sarif["runs"][0]["results"][0]
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["relatedLocations"]]
+    assert uris == ["ops.py", "model.py"]
+    assert all("message" in loc for loc in result["relatedLocations"])
+    full = run("check", "--no-cache", "--output-format", "full", ".").output
+    assert "= note: model.py:5:12: passes the tensor into the helper here" in full
+
+
+def test_noqa_and_ignores_apply_where_reported(project):
+    (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    r = run("check", "--no-cache", "model.py")
+    assert "model.py:5:12: BN001" in r.output
+    (project / "model.py").write_text(MODEL.replace("w))\n", "w))  # noqa: BN001\n"))
+    assert run("check", "--no-cache", "model.py").exit_code == 0
+    assert run("check", "--no-cache", "ops.py").exit_code == 1  # the helper's own line has no noqa
+    r = run("check", "--no-cache", "--per-file-ignores", "ops.py:BN001", ".")
+    assert r.exit_code == 0, r.output
+
+
+def test_fix_edits_only_the_files_it_is_given(project):
+    (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    r = run("fix", "--no-cache", "model.py")
+    assert (project / "ops.py").read_text() == OPS.replace("[0, 1, 2]", "[0]")
+    assert (project / "model.py").read_text() == MODEL
+    assert "(in ops.py:9; fix it there)" in r.output
+    run("fix", "--no-cache", "ops.py")
+    # right for every caller, and for a caller passing something else later
+    assert "tf.nn.moments(x, list(range(len(x.shape) - 1)))" in (project / "ops.py").read_text()
+    assert run("check", "--no-cache", ".").exit_code == 0
+
+
+def test_unresolvable_or_ambiguous_import_is_silent(project):
+    (project / "sub").mkdir()
+    (project / "sub" / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    (project / "sub" / "model.py").write_text(MODEL)
+    # sub/model.py finds sub/ops.py (its own folder) and ops.py (the project
+    # root): which one Python takes depends on how it is run, so silent
+    r = run("check", "--no-cache", "sub/model.py")
+    assert r.exit_code == 0, r.output
+    (project / "ops.py").unlink()  # now only sub/ops.py is found
+    r = run("check", "--no-cache", "sub/model.py")
+    assert "sub/model.py:5:12: BN001" in r.output, r.output

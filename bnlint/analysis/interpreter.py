@@ -350,6 +350,12 @@ class Interpreter:
             if callee.cls is not None and isinstance(func, ast.Attribute):
                 bound_self = self.lookup(func.value, frame)
             return self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
+        if isinstance(callee, Instance) and "__call__" in callee.cls.methods:
+            # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a
+            # helper class (DCGAN's ops.batch_norm) used as a function
+            return self.session.calls.call(
+                callee.cls.methods["__call__"], node, args, kws, callee, self, frame
+            )
         if isinstance(callee, ClassInfo):
             init = callee.methods.get("__init__")
             if init is not None:

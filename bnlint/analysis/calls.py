@@ -12,12 +12,13 @@ import dataclasses
 import re
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
+from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.sites import Sites
-from bnlint.analysis.values import Func, Instance, Int, IntList, same
+from bnlint.analysis.values import ClassInfo, Func, Instance, Int, IntList, ModuleRef, NoneConst, Str, same
 
 _MAX_DEPTH = 8
 # Words a function needs to touch convs, batch norms or their parameters.
-_RELATED_TOKENS = (
+_RELATED = re.compile(
     r"onv|moments|atch_norm|BatchNorm|normaliz|self\b|Sequential|set_image|Variable|variable"
     r"|add_weight|assign|TimeDistributed|arg_scope|global\b|nonlocal\b"
 )
@@ -47,6 +48,8 @@ class FunctionCalls:
         self.memo: dict = {}
         self.stack: list = []
         self.analyzed: set[int] = set()
+        self._reaching: dict[int, bool] = {}  # function node -> may reach a site
+        self._offering: dict[int, bool] = {}  # interpreter -> a module value may
 
     # --- entry points ---------------------------------------------------------
     def analyze_pending(self, interp, frame: Frame) -> None:
@@ -105,6 +108,8 @@ class FunctionCalls:
                 bound[name] = interp.ev(default, interp.frame) if default is not None else None
         if not any(_significant(v) for v in bound.values()):
             # Nothing tracked flows in: the standalone analysis covers it.
+            if not self._may_matter(func):
+                return None
             self.standalone(func)
             return self._summary(func)
         key = (id(func.node), tuple(sorted(bound.items(), key=lambda kv: kv[0])))
@@ -176,24 +181,52 @@ class FunctionCalls:
 
     def _may_matter(self, func: Func) -> bool:
         """Whether a function, run with untracked arguments, could reach a
-        site or return a tracked value: its text must name a conv/batch-norm
-        API, ``self``, or something the module defines or binds."""
+        site or return a tracked value: its text must name a conv or batch
+        norm API, ``self``, or something its module binds that could."""
+        index = func.interp.module.index
+        if not self.session.skip_unrelated or index.text is None or not func.interp.module_done:
+            return True
+        return self._reaches(func)
+
+    def _reaches(self, func: Func) -> bool:
+        key = id(func.node)
+        if key in self._reaching:
+            return self._reaching[key]
+        self._reaching[key] = False  # a recursion is decided by the rest
         interp = func.interp
         index = interp.module.index
-        if not self.session.skip_unrelated or index.text is None or not interp.module_done:
-            return True
-        if interp.related is None:
-            names = {k for k, v in interp.frame.vars.items() if v is not None and k.isidentifier()} | {
-                s.name
-                for s in interp.module.tree.body
-                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            }
-            words = "|".join(sorted(map(re.escape, names)))
-            interp.related = re.compile(_RELATED_TOKENS + (rf"|\b(?:{words})\b" if words else ""))
-        lines = index.lines
         start = min([func.node.lineno] + [d.lineno for d in func.node.decorator_list])
-        text = "".join(lines[start - 1 : func.node.end_lineno])
-        return interp.related.search(text) is not None
+        text = "".join(index.lines[start - 1 : func.node.end_lineno])
+        result = _RELATED.search(text) is not None
+        if not result:
+            bound = interp.frame.vars
+            result = any(
+                self._interesting(bound[w]) for w in index.words_in(start, func.node.end_lineno) if w in bound
+            )
+        self._reaching[key] = result
+        return result
+
+    def _interesting(self, value) -> bool:
+        """Whether a value a function names could lead it to a site."""
+        if value is None or isinstance(value, (Int, NoneConst)):
+            return False
+        if isinstance(value, Str):
+            return is_format_string(value.value)
+        if isinstance(value, Func):
+            return self._reaches(value)
+        if isinstance(value, (ClassInfo, Instance)):
+            cls = value if isinstance(value, ClassInfo) else value.cls
+            return any(self._reaches(m) for m in cls.methods.values())
+        if isinstance(value, ModuleRef):
+            return value.interp is not None and self._module_offers(value.interp)
+        return True  # tensors, layers, models, parameters, collections of them
+
+    def _module_offers(self, interp) -> bool:
+        key = id(interp)
+        if key not in self._offering:
+            self._offering[key] = False  # import cycles
+            self._offering[key] = any(self._interesting(v) for v in list(interp.frame.vars.values()))
+        return self._offering[key]
 
     def _summary(self, func: Func):
         """Return value of a function whose arguments carry no tensor:

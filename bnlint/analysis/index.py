@@ -11,6 +11,7 @@ import re
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_WORD = re.compile(r"[A-Za-z_]\w*")
 _LEAVES = (ast.expr_context, ast.Name, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 
@@ -52,6 +53,8 @@ class ModuleIndex:
         self._counts: dict[str, int] = {}
         self._lines: list[str] | None = None
         self._newlines: list[int] | None = None
+        self._line_queries = 0
+        self._words: set[str] | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -120,6 +123,9 @@ class ModuleIndex:
             start = self.text.find(word, start + 1)
         if not lines:
             return []
+        self._line_queries += 1
+        if self._line_queries > 2:
+            self._walk()  # asked again and again: one walk serves them all
         if self._walked:
             return [c for c in self._calls if any(c.lineno <= ln <= c.end_lineno for ln in lines)]
         out = []
@@ -128,6 +134,10 @@ class ModuleIndex:
                 for part in _header_parts(stmt):
                     out.extend(n for n in ast.walk(part) if isinstance(n, ast.Call))
         return out
+
+    def words_in(self, start: int, end: int) -> set[str]:
+        """The identifiers on lines ``start`` to ``end`` (1-based)."""
+        return set(_WORD.findall("".join(self.lines[start - 1 : end])))
 
     def count(self, word: str) -> int:
         """Occurrences of ``word`` in the source (large if unknown)."""

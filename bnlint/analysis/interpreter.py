@@ -58,7 +58,7 @@ class Interpreter:
         self.records = Records(self)
         self.effects = Effects(self)
         self.module_done = False  # module-level names are all bound
-        self.related = None  # regex of words a function needs to matter
+        self.related = None  # names a function must mention to matter (FunctionCalls)
         self.loaded = False
 
     # --- running the module ---------------------------------------------------

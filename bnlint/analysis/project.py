@@ -36,6 +36,7 @@ class Project:
         self._read = read or _read_file
         self._facts: dict[str, ModuleFacts | None] = {}
         self._roots: dict[str, tuple[str, ...]] = {}
+        self._resolved: dict[tuple, str | None] = {}
         self.read_paths: set[str] = set()  # every module read: a result depends on them
 
     # --- resolution ---------------------------------------------------------------
@@ -77,6 +78,12 @@ class Project:
         """The file of ``module`` as ``importer`` imports it (``level``
         leading dots), or None: outside the project, missing, ambiguous."""
         folder = os.path.dirname(os.path.abspath(importer))
+        key = (folder, module, level)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(folder, module, level)
+        return self._resolved[key]
+
+    def _resolve(self, folder: str, module: str, level: int) -> str | None:
         parts = [p for p in module.split(".") if p] if module else []
         if level:
             base = folder

@@ -117,7 +117,7 @@ def _imports_project(path: str, data: bytes, project: Project | None) -> bool:
     if project is None or path == "-":
         return False
     graph = ImportGraph(project, lambda real: data if real == os.path.realpath(path) else _read_or_none(real))
-    return graph.imports_relevant(os.path.realpath(path))
+    return graph.uses_interface(os.path.realpath(path))
 
 
 def _read_or_none(path: str) -> bytes | None:

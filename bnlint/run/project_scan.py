@@ -42,6 +42,38 @@ def relevant(data: bytes) -> bool:
     return any(w in data for w in _RELEVANT)
 
 
+def bindings(data: bytes) -> list[tuple[int, str, str | None]]:
+    """(level, module, local name) for every import; the name is None for
+    a star import, and the module's own binding for ``import a.b``."""
+    if b"import" not in data:
+        return []
+    out = []
+    for m in _IMPORT.finditer(data):
+        if m.group(4) is not None:
+            for part in m.group(4).split(b","):
+                words = part.strip().split()
+                if not words:
+                    continue
+                name = words[0].decode("ascii", "replace")
+                local = words[2].decode("ascii", "replace") if len(words) == 3 and words[1] == b"as" else None
+                out.append((0, name, local or name.split(".")[0]))
+            continue
+        level = len(m.group(1))
+        module = m.group(2).decode("ascii", "replace")
+        for part in m.group(3).split(b","):
+            words = part.strip().strip(b"()").split()
+            if not words:
+                continue
+            name = words[0].decode("ascii", "replace")
+            if name == "*":
+                out.append((level, module, None))
+            elif name.isidentifier():
+                local = words[2].decode("ascii", "replace") if len(words) == 3 and words[1] == b"as" else name
+                out.append((level, f"{module}.{name}" if module else name, local))
+                out.append((level, module, local))
+    return out
+
+
 def imported_names(data: bytes) -> list[tuple[int, str]]:
     """(level, dotted module) for every module an import may name,
     submodules of ``from X import y`` included."""
@@ -75,6 +107,26 @@ class ImportGraph:
         self.data_of = data_of
         self._imports: dict[str, set[str]] = {}
         self._relevant: dict[str, bool] = {}
+        self._interfaces: dict[str, frozenset[str]] = {}
+        self._bindings: dict[str, list] = {}
+        self._words: dict[str, set[str]] = {}
+
+    def _bound(self, real: str) -> list[tuple[str, str | None, str]]:
+        """(resolved real path, local name or None for a star, module
+        name) of every import of a project module in the file."""
+        if real not in self._bindings:
+            out = []
+            for level, module, local in bindings(self.data_of(real) or b""):
+                target = self.project.resolve(real, module, level)
+                if target is not None:
+                    out.append((os.path.realpath(target), local, module))
+            self._bindings[real] = out
+        return self._bindings[real]
+
+    def words(self, real: str) -> set[str]:
+        if real not in self._words:
+            self._words[real] = _words(self.data_of(real) or b"")
+        return self._words[real]
 
     def imports(self, real: str) -> set[str]:
         if real not in self._imports:
@@ -102,8 +154,121 @@ class ImportGraph:
         self._relevant[real] = result
         return result
 
-    def imports_relevant(self, real: str) -> bool:
-        return any(self.matters(t) for t in self.imports(real))
+    def interface(self, real: str) -> frozenset[str]:
+        """The names a module offers that can carry a batch-norm finding
+        into a caller: functions and classes whose text reaches a batch
+        norm, its statistics or a format, or names something an imported
+        project module offers; module constants that hold a format; and
+        what it re-exports.  A caller that names none of them gains nothing
+        from the module."""
+        if real in self._interfaces:
+            return self._interfaces[real]
+        self._interfaces[real] = frozenset()  # cycles
+        data = self.data_of(real) or b""
+        exported, used = set(), set()
+        for target, local, module in self._bound(real):
+            offered = self.interface(target)
+            if not offered:
+                continue
+            if local is None:
+                exported |= offered  # a star import re-exports them
+                used |= offered
+            elif local in offered or module.rsplit(".", 1)[-1] == local:
+                exported.add(local)
+                used |= {local} | offered
+        out = frozenset(_own_interface(data, used) | exported)
+        self._interfaces[real] = out
+        return out
+
+    def uses(self, real: str, target: str) -> bool:
+        """Whether ``real`` names something the project module ``target``
+        (which it imports) offers, or star-imports it."""
+        offered = self.interface(target)
+        if not offered:
+            return False
+        wanted: set[str] = set()
+        for resolved, local, _ in self._bound(real):
+            if resolved != target:
+                continue
+            if local is None:
+                return True
+            wanted |= {local} | offered  # ``bn(...)``; ``import ops`` then ``ops.bn``
+        return bool(wanted) and not wanted.isdisjoint(self.words(real))
+
+    def uses_interface(self, real: str) -> bool:
+        """Whether the file names something a project module it imports
+        offers, and has something of its own to hand it: a conv, a batch
+        norm, a format (its own words, or a format constant it imports)."""
+        targets = [t for t in self.imports(real) if self.uses(real, t)]
+        return bool(targets) and self.contributes(real, targets)
+
+    def contributes(self, real: str, targets=None) -> bool:
+        """Whether the file has a conv, a batch norm or a format of its own
+        to hand the project modules it calls (``targets``: those modules)."""
+        if _CONTRIBUTES.search(self.data_of(real) or b""):
+            return True
+        targets = self.imports(real) if targets is None else targets
+        constants = set().union(set(), *(self._constants(t) for t in targets))
+        return not constants.isdisjoint(self.words(real))
+
+    def _constants(self, real: str) -> set[str]:
+        """Format constants a module defines or re-exports."""
+        out = {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(self.data_of(real) or b"")}
+        return out | {
+            local for t, local, _ in self._bound(real) if local and local in self._constants_shallow(t)
+        }
+
+    def _constants_shallow(self, real: str) -> set[str]:
+        return {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(self.data_of(real) or b"")}
+
+
+def _words(data: bytes) -> set[str]:
+    # latin-1 maps bytes one to one: identifiers come out as they are spelled
+    return set(_WORD.findall(data.decode("latin-1")))
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+# What a caller must have to hand a helper something that matters: a conv
+# (or a conv helper spelled so), a batch norm, or a format.
+_CONTRIBUTES = re.compile(
+    rb"onv|atch_norm|BatchNorm|moments|ormaliz|channels_|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC|data_format|dim_ordering"
+)
+# A top-level ``def`` / ``class`` and its body, up to the next top-level line.
+_TOP_BLOCK = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)(.*?)(?=^\S|\Z)", re.M | re.S)
+_SITE_WORDS = re.compile(
+    rb"atch_norm|BatchNorm|moments|ormaliz|channels_first|NCHW|NCW|NCDHW|data_format|set_image|arg_scope"
+)
+_FORMAT_CONSTANT = re.compile(
+    rb"^(\w+)[ \t]*=[ \t]*[rbuRBU]?['\"](?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
+    re.M,
+)
+
+
+def _own_interface(data: bytes, used: set[str]) -> set[str]:
+    """Top-level functions and classes whose text has a site word or names
+    something in ``used`` (or another such function), and format constants."""
+    names: set[str] = set()
+    blocks: dict[str, set[str]] = {}  # the others, with their words
+    for m in _TOP_BLOCK.finditer(data):
+        name = m.group(1).decode("latin-1")
+        if _SITE_WORDS.search(m.group(0)):
+            names.add(name)
+        else:
+            words = _words(m.group(0))
+            if used.isdisjoint(words):
+                blocks[name] = words
+            else:
+                names.add(name)
+    blocks = {n: w for n, w in blocks.items() if n not in names}
+    changed = True
+    while changed:  # a function calling one of those is one too
+        changed = False
+        for name, words in blocks.items():
+            if name not in names and not names.isdisjoint(words):
+                names.add(name)
+                changed = True
+    names |= {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(data)}
+    return names
 
 
 def groups(members: list[str], graph: ImportGraph) -> list[list[str]]:

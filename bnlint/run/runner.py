@@ -20,7 +20,7 @@ from bnlint.run.linter import (
     lint_modules,
     lint_source,
 )
-from bnlint.run.project_scan import ImportGraph, groups
+from bnlint.run.project_scan import ImportGraph, groups, relevant
 from bnlint.run.settings import Settings
 
 READ_ERROR = "BN902"
@@ -220,9 +220,50 @@ class ProjectFiles:
             self.datas[path] = data
             self._by_real[self.real[path]] = data
 
+    def fed_by_callers(self, path: str) -> bool:
+        """Whether callers may hand this module conv outputs that meet a
+        batch norm in it (its own text must name something a site needs)."""
+        return path in self.datas and relevant(self.datas[path]) and bool(self.callers([path]))
+
     def imports_project(self, path: str) -> bool:
         real = self.real.get(path)
-        return real is not None and self.graph.imports_relevant(real)
+        return real is not None and self.graph.uses_interface(real)
+
+    def _feeders_map(self) -> dict[str, set[str]]:
+        """real -> the project files (checked or scanned) that import it
+        and name something it offers."""
+        if self._reverse is None:
+            self._reverse = {}
+            for real in list(self._display) + list(self.others):
+                for target in self.graph.imports(real):
+                    if self.graph.uses(real, target):
+                        self._reverse.setdefault(target, set()).add(real)
+        return self._reverse
+
+    def callers(self, paths) -> dict[str, str]:
+        """real -> display path of every project file that calls into one
+        of ``paths``, directly or through other modules."""
+        reverse = self._feeders_map()
+        targets = {self.real[p] for p in paths if p in self.real}
+        seen: set[str] = set()
+        todo = list(targets)
+        while todo:
+            for importer in reverse.get(todo.pop(), ()):
+                if importer not in seen and importer not in targets:
+                    seen.add(importer)
+                    todo.append(importer)
+        # only callers with something of their own to hand on add contexts;
+        # the modules between them and ``paths`` are read as they import them
+        return {r: self.display(r) for r in seen if self.graph.contributes(r)}
+
+    def fed_by_callers(self, path: str) -> bool:
+        """Whether callers may hand this module conv outputs that meet a
+        batch norm in it (its own text must name something a site needs)."""
+        return path in self.datas and relevant(self.datas[path]) and bool(self.callers([path]))
+
+    def imports_project(self, path: str) -> bool:
+        real = self.real.get(path)
+        return real is not None and self.graph.uses_interface(real)
 
     def _importers_map(self) -> dict[str, set[str]]:
         """real -> the project files that import it (checked or scanned)."""
@@ -278,7 +319,7 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
             speedups
             and not prefilter.may_have_findings(data, enabled_rules(settings[path]))
             and not files.imports_project(path)
-            and not files.callers([path])
+            and not files.fed_by_callers(path)
         ):
             key = content_hash(data + settings[path].cache_key().encode())
             hit = cache.get(path, key) if cache is not None else None

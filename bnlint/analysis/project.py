@@ -32,9 +32,11 @@ class Project:
     """Finds and parses the project's modules.  ``read(path)`` gives a
     file's bytes (the run's reader, so a file is read once)."""
 
-    def __init__(self, read=None):
+    def __init__(self, read=None, shared: dict | None = None):
         self._read = read or _read_file
         self._facts: dict[str, ModuleFacts | None] = {}
+        # (path, content) -> facts, kept by the caller across projects
+        self._shared = shared
         self._roots: dict[str, tuple[str, ...]] = {}
         self._resolved: dict[tuple, str | None] = {}
         self.read_paths: set[str] = set()  # every module read: a result depends on them
@@ -118,20 +120,22 @@ class Project:
     def _parse(self, path: str) -> ModuleFacts | None:
         try:
             data = self._read(path)
-            self.read_paths.add(path)
+        except OSError:
+            return None
+        self.read_paths.add(path)
+        key = (path, hash(data))
+        if self._shared is not None and key in self._shared:
+            return self._shared[key]
+        try:
             source = SourceFile(path, data)
             tree = source.parse()
-        except (
-            OSError,
-            SyntaxError,
-            UnicodeDecodeError,
-            LookupError,
-            ValueError,
-            RecursionError,
-            MemoryError,
-        ):
-            return None
-        return ModuleFacts(_display(path), tree, source.text, source)
+        except (SyntaxError, UnicodeDecodeError, LookupError, ValueError, RecursionError, MemoryError):
+            facts = None
+        else:
+            facts = ModuleFacts(_display(path), tree, source.text, source)
+        if self._shared is not None:
+            self._shared[key] = facts
+        return facts
 
 
 def _display(path: str) -> str:

@@ -110,6 +110,8 @@ class ImportGraph:
         self._interfaces: dict[str, frozenset[str]] = {}
         self._bindings: dict[str, list] = {}
         self._words: dict[str, set[str]] = {}
+        self._format_constants: dict[str, set[str]] = {}
+        self._own_format_constants: dict[str, set[str]] = {}
 
     def _bound(self, real: str) -> list[tuple[str, str | None, str]]:
         """(resolved real path, local name or None for a star, module
@@ -212,14 +214,20 @@ class ImportGraph:
         return not constants.isdisjoint(self.words(real))
 
     def _constants(self, real: str) -> set[str]:
-        """Format constants a module defines or re-exports."""
-        out = {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(self.data_of(real) or b"")}
-        return out | {
-            local for t, local, _ in self._bound(real) if local and local in self._constants_shallow(t)
-        }
+        """Format constants a module defines or re-exports (one level)."""
+        if real not in self._format_constants:
+            own = self._own_constants(real)
+            reexported = {
+                local for t, local, _ in self._bound(real) if local and local in self._own_constants(t)
+            }
+            self._format_constants[real] = own | reexported
+        return self._format_constants[real]
 
-    def _constants_shallow(self, real: str) -> set[str]:
-        return {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(self.data_of(real) or b"")}
+    def _own_constants(self, real: str) -> set[str]:
+        if real not in self._own_format_constants:
+            data = self.data_of(real) or b""
+            self._own_format_constants[real] = {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(data)}
+        return self._own_format_constants[real]
 
 
 def _words(data: bytes) -> set[str]:
@@ -272,7 +280,9 @@ def _own_interface(data: bytes, used: set[str]) -> set[str]:
 
 
 def groups(members: list[str], graph: ImportGraph) -> list[list[str]]:
-    """Members connected by imports, as lists (union-find)."""
+    """Members connected by imports, as lists (union-find).  Members that
+    import the same project module go together too: one analysis then
+    reads it once."""
     parent = {m: m for m in members}
 
     def find(x):
@@ -283,8 +293,11 @@ def groups(members: list[str], graph: ImportGraph) -> list[list[str]]:
 
     for m in members:
         for t in graph.imports(m):
-            if t in parent:
-                parent[find(m)] = find(t)
+            if t not in parent:
+                if not graph.matters(t):
+                    continue
+                parent[t] = t
+            parent[find(m)] = find(t)
     out: dict[str, list[str]] = {}
     for m in members:
         out.setdefault(find(m), []).append(m)

@@ -101,13 +101,18 @@ def fix_bytes(path: str, data: bytes, settings: Settings, project=None, callers=
     return fix_source(path, data, settings, project=project, callers=callers)
 
 
+# Modules parsed by this process, by real path and content: the jobs a
+# worker runs share the project modules they import.
+_PARSED: dict = {}
+
+
 def _lint_job(job):
     """One group of modules analysed together: {path: Result} for its
     checked files, and the (path, digest) of every other file it read."""
     from bnlint.run.cache import content_hash
 
     entries, speedups = job
-    project = Project()
+    project = Project(shared=_PARSED)
     try:
         if len(entries) == 1 and entries[0].path.endswith(".ipynb"):
             e = entries[0]
@@ -255,38 +260,6 @@ class ProjectFiles:
         # only callers with something of their own to hand on add contexts;
         # the modules between them and ``paths`` are read as they import them
         return {r: self.display(r) for r in seen if self.graph.contributes(r)}
-
-    def fed_by_callers(self, path: str) -> bool:
-        """Whether callers may hand this module conv outputs that meet a
-        batch norm in it (its own text must name something a site needs)."""
-        return path in self.datas and relevant(self.datas[path]) and bool(self.callers([path]))
-
-    def imports_project(self, path: str) -> bool:
-        real = self.real.get(path)
-        return real is not None and self.graph.uses_interface(real)
-
-    def _importers_map(self) -> dict[str, set[str]]:
-        """real -> the project files that import it (checked or scanned)."""
-        if self._reverse is None:
-            self._reverse = {}
-            for real in list(self._display) + list(self.others):
-                for target in self.graph.imports(real):
-                    self._reverse.setdefault(target, set()).add(real)
-        return self._reverse
-
-    def callers(self, paths) -> dict[str, str]:
-        """real -> display path of every project file that imports one of
-        ``paths`` (transitively) and can matter to a finding."""
-        reverse = self._importers_map()
-        targets = {self.real[p] for p in paths if p in self.real}
-        seen: set[str] = set()
-        todo = list(targets)
-        while todo:
-            for importer in reverse.get(todo.pop(), ()):
-                if importer not in seen and importer not in targets:
-                    seen.add(importer)
-                    todo.append(importer)
-        return {r: self.display(r) for r in seen if self.graph.matters(r)}
 
     def groups(self, reals) -> list[list[str]]:
         return groups(sorted(reals), self.graph)

@@ -45,6 +45,14 @@ class RemoveStatement:
 
 
 @dataclass(frozen=True)
+class WrapWith:
+    """Put the simple statement at ``span`` inside ``with <header>:``."""
+
+    span: Span
+    header: str
+
+
+@dataclass(frozen=True)
 class AddImport:
     module: str
     name: str
@@ -88,7 +96,7 @@ class Diagnostic:
         return (self.path, self.span[0], self.code)
 
 
-_EDIT_TYPES = {t.__name__: t for t in (Replace, SetArg, SetKey, RemoveStatement, AddImport)}
+_EDIT_TYPES = {t.__name__: t for t in (Replace, SetArg, SetKey, RemoveStatement, WrapWith, AddImport)}
 
 
 def _pos(p):

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bnlint.cli import main
+from bnlint.rules import RULES
 
 BUGGY = """import tensorflow as tf
 from tensorflow.keras import layers
@@ -124,7 +125,7 @@ def test_sarif(project):
     assert doc["version"] == "2.1.0"
     driver = doc["runs"][0]["tool"]["driver"]
     ids = [rule["id"] for rule in driver["rules"]]
-    assert ids == ["BN001", "BN002", "BN003", "BN004", "BN005", "BN006"]
+    assert ids == [r.code for r in RULES]
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"] and rule["help"]["text"]
     res = doc["runs"][0]["results"]
@@ -227,9 +228,9 @@ def test_rule_docs_commands():
     assert "## Why is this bad?" in r.output
     assert run("rule", "XX999").exit_code == 2
     everything = run("rule", "--all").output
-    assert all(f"({c})" in everything for c in ("BN001", "BN002", "BN003", "BN004", "BN005", "BN006"))
+    assert all(f"({r.code})" in everything for r in RULES)
     listing = run("rules").output.splitlines()
-    assert len(listing) == 6 and listing[5].startswith("BN006  off")
+    assert len(listing) == len(RULES) and listing[5].startswith("BN006  off")
 
 
 def _run_in_terminal(args, env_extra):

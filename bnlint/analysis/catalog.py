@@ -90,14 +90,14 @@ _add(
     ),
     "inputs filters kernel_size strides padding data_format dilation_rate activation use_bias",
     "conv",
-    CONV,
+    {**CONV, "use_bias": True},
     format_scan=True,
 )
 _add(
     _ranked("tflayers", {"conv2d_transpose": 4, "conv3d_transpose": 5}),
     "inputs filters kernel_size strides padding data_format activation use_bias",
     "conv",
-    CONV,
+    {**CONV, "use_bias": True},
     format_scan=True,
 )
 _add(
@@ -115,7 +115,7 @@ _add(
     ),
     "filters kernel_size strides padding data_format dilation_rate activation use_bias",
     "conv_layer",
-    {"data_format": "data_format"},
+    {"data_format": "data_format", "use_bias": True},
     format_scan=True,
 )
 _add(
@@ -136,7 +136,7 @@ _add(
     ),
     "filters kernel_size strides padding data_format dilation_rate",
     "conv_layer",
-    {"data_format": "data_format"},
+    {"data_format": "data_format", "use_bias": True},
     default_format="keras",
     format_scan=True,
 )
@@ -144,7 +144,7 @@ _add(
     _ranked("keras.layers", {"DepthwiseConv1D": 3, "DepthwiseConv2D": 4}),
     "kernel_size strides padding depth_multiplier data_format dilation_rate",
     "conv_layer",
-    {"data_format": "data_format"},
+    {"data_format": "data_format", "use_bias": True},
     default_format="keras",
     format_scan=True,
 )
@@ -161,7 +161,7 @@ _add(
     ),
     "filters kernel_size strides padding output_padding data_format dilation_rate",
     "conv_layer",
-    {"data_format": "data_format"},
+    {"data_format": "data_format", "use_bias": True},
     default_format="keras",
     format_scan=True,
 )
@@ -235,17 +235,23 @@ _add(
 
 # --- batch norms --------------------------------------------------------------
 _BN_LAYER = "axis momentum epsilon center scale"
+_BN_ROLES = {"axis": "axis", "momentum": "momentum", "center": "center"}
 _add(
-    ["keras.layers.BatchNormalization", "keras.layers.SyncBatchNormalization", "tflayers.BatchNormalization"],
+    ["keras.layers.BatchNormalization", "keras.layers.SyncBatchNormalization"],
     _BN_LAYER,
     "bn_layer",
-    {"axis": "axis"},
+    _BN_ROLES,
 )
+# tf.layers' layer: its moving-statistics updates go to UPDATE_OPS in graph mode
+_add(["tflayers.BatchNormalization"], _BN_LAYER, "bn_layer", {**_BN_ROLES, "update_ops": True})
 _add(
     ["tflayers.batch_normalization"],
-    "inputs axis momentum epsilon center scale",
+    "inputs axis momentum epsilon center scale beta_initializer gamma_initializer "
+    "moving_mean_initializer moving_variance_initializer beta_regularizer gamma_regularizer "
+    "beta_constraint gamma_constraint training trainable name reuse renorm",
     "bn_axis_op",
-    {"input": "inputs", "axis": "axis"},
+    # training defaults to False: inference mode
+    {"input": "inputs", **_BN_ROLES, "training": "training", "training_default": False, "update_ops": True},
 )
 _add(
     ["slim.batch_norm"],
@@ -253,7 +259,16 @@ _add(
     "updates_collections is_training reuse variables_collections outputs_collections trainable "
     "batch_weights fused data_format zero_debias_moving_mean",
     "bn_format_op",
-    {"input": "inputs", "data_format": "data_format"},
+    {
+        "input": "inputs",
+        "data_format": "data_format",
+        "momentum": "decay",
+        "center": "center",
+        "training": "is_training",
+        "training_default": True,
+        "updates": "updates_collections",  # None: updated in place
+        "update_ops": True,
+    },
 )
 _add(
     ["tf.nn.fused_batch_norm"],
@@ -291,7 +306,7 @@ _add(
     {"input": 0},
 )
 _add(["tf.nn.dropout"], "x rate noise_shape seed name", "preserve", {"input": "x"})
-_add(["tf.nn.bias_add"], "value bias data_format name", "preserve", {"input": "value"})
+_add(["tf.nn.bias_add"], "value bias data_format name", "preserve", {"input": "value", "adds_bias": True})
 _add(
     ["tf.nn.lrn", "tf.nn.local_response_normalization"],
     "input depth_radius bias alpha beta name",
@@ -462,6 +477,11 @@ def lookup(name: str | None) -> Api | None:
 def of_effect(*effects: str) -> frozenset[str]:
     """Canonical names of the APIs with these effects."""
     return frozenset(n for n, row in CATALOG.items() if row.effect in effects)
+
+
+def batch_norms() -> dict[str, Api]:
+    """Every batch norm API (layer, op or function) by canonical name."""
+    return {n: r for n, r in CATALOG.items() if r.effect in ("bn_layer", "bn_axis_op", "bn_format_op")}
 
 
 def is_known(name: str) -> bool:

@@ -57,11 +57,40 @@ class Effects:
         layout = self.formats.conv_layout(api, b, call, args, frame)
         if api.slim:
             self.records.normalizer(api, b, call, layout, frame)
-        return Tensor(layout, origin=(self.module, call)) if layout else None
+        if not layout:
+            return None
+        return Tensor(layout, origin=(self.module, call), fresh=True, bias_of=self._bias(api, b, call, frame))
 
     def _conv_layer(self, api, b: Bound, call, args, frame):
         layout = self.formats.conv_layout(api, b, call, args, frame)
-        return Layer("conv", call, layout=layout) if layout else None
+        return Layer("conv", call, layout=layout, bias=self._bias(api, b, call, frame)) if layout else None
+
+    def _bias(self, api, b: Bound, call, frame):
+        """How the conv adds a bias to its output, when it surely does and
+        applies no activation after it (its output is conv + bias)."""
+        if b.opaque:
+            return None
+        keywords = {k.arg: k.value for k in call.keywords}
+        if api.slim:
+            # slim: biases unless a normalizer replaces them; relu by default
+            if (
+                "normalizer_fn" in keywords
+                or self.formats.scoped(frame, api.name, "normalizer_fn") is not None
+            ):
+                return None
+            if not _is_none(keywords.get("activation_fn")) or _is_none(keywords.get("biases_initializer")):
+                return None
+            if self.formats.scoped(frame, api.name, "activation_fn") is not None:
+                return None
+            return (self.module, call, "slim")
+        if not api.roles.get("use_bias"):
+            return None  # tf.nn convs add no bias
+        use_bias, act = keywords.get("use_bias"), keywords.get("activation")
+        if use_bias is not None and not _is_true(use_bias):
+            return None
+        if act is not None and not _is_none(act):
+            return None
+        return (self.module, call, "use_bias")
 
     def _conv_rnn(self, api, b: Bound, call, args, frame):
         """ConvLSTM: a conv layout, with a time axis when it returns sequences."""
@@ -82,6 +111,7 @@ class Effects:
 
     def _bn_format_op(self, api, b: Bound, call, args, frame):
         x = b.input(api)
+        self.records.biased_input(call, x, frame)
         if isinstance(x, Tensor):
             param = api.roles["data_format"]
             df_val, df_node = b.value(param), b.node(param)
@@ -139,7 +169,12 @@ class Effects:
         x = b.input(api)
         if isinstance(x, Seq):  # tf.add_n([a, b]), keras add([a, b])
             return merge_tensors(x.items)
-        return x.keep(False) if isinstance(x, Tensor) else None
+        if not isinstance(x, Tensor):
+            return None
+        if api.roles.get("adds_bias") and x.fresh and x.bias_of is None:
+            # tf.nn.bias_add(tf.nn.conv2d(...), b): that conv's bias
+            return Tensor(x.layout, origin=x.origin, bias_of=(self.module, call, "bias_add"))
+        return x.keep(False)
 
     def _concat(self, api, b: Bound, call, args, frame):
         x = b.input(api)
@@ -184,11 +219,11 @@ class Effects:
 
     def _sequential(self, api, b: Bound, call, args, frame):
         layers = b.value(api.roles["layers"])
-        layout = None
+        model = None
         if isinstance(layers, Seq):
             for value in layers.items:
-                layout = thread(self.interp, layout, value, call, frame).layout
-        return Sequential(call, layout)
+                model = thread(self.interp, model, value, call, frame)
+        return Sequential(call, model.layout, model.last) if model is not None else Sequential(call, None)
 
     def _format_getter(self, api, b: Bound, call, args, frame):
         kd = self.module.keras_default
@@ -221,7 +256,7 @@ class Effects:
 def apply_layer(interp, layer: Layer, x, frame: Frame):
     """The value of ``layer(x)``."""
     if layer.kind == "conv":
-        return Tensor(layer.layout, origin=(interp.module, layer.node))
+        return Tensor(layer.layout, origin=(interp.module, layer.node), fresh=True, bias_of=layer.bias)
     if layer.kind == "bn":
         interp.records.bn_axis(layer.node, x, frame)
         return x.keep(False) if isinstance(x, Tensor) else None
@@ -243,12 +278,23 @@ def apply_layer(interp, layer: Layer, x, frame: Frame):
     return None
 
 
-def thread(interp, layout, layer, node, frame: Frame) -> Sequential:
-    """Append a layer to a Sequential model whose output is ``layout``."""
+def thread(interp, model: Sequential | None, layer, node, frame: Frame) -> Sequential:
+    """Append a layer to a Sequential model (None: an empty one)."""
     if not isinstance(layer, Layer):
         return Sequential(node, None)
-    out = apply_layer(interp, layer, Tensor(layout) if layout else None, frame)
-    return Sequential(node, out.layout if isinstance(out, Tensor) else None)
+    last = None
+    if model is not None and model.layout is not None:
+        last = model.last if model.last is not None else Tensor(model.layout)
+    out = apply_layer(interp, layer, last, frame)
+    return Sequential(node, out.layout, out) if isinstance(out, Tensor) else Sequential(node, None)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_true(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
 
 
 def merge_tensors(items):

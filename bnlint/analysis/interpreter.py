@@ -331,7 +331,7 @@ class Interpreter:
                 if isinstance(owner, Sequential) and func.attr == "add":
                     layer = self.ev(node.args[0], frame) if node.args else None
                     if _target_key(func.value):
-                        self.bind(func.value, thread(self, owner.layout, layer, owner.node, frame), frame)
+                        self.bind(func.value, thread(self, owner, layer, owner.node, frame), frame)
                     return None
                 if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
                     self.records.assign_param(owner, node.args[0] if node.args else None, frame)

@@ -29,6 +29,7 @@ class Records:
         axis_node = b.node(param)
         if axis_node is None and b.star_kwargs:
             return
+        self.biased_input(call, x, frame)
         axis = self.axes_value(axis_node, frame) if axis_node is not None else IntList((-1,), None)
         self.interp.record(
             "bn_axis",
@@ -42,6 +43,19 @@ class Records:
             scope=frame.scope,
             vary=_constant_key(axis),
         )
+
+    def biased_input(self, call: ast.Call, x, frame: Frame) -> None:
+        """A centering batch norm meets a conv output that has its bias."""
+        if not isinstance(x, Tensor) or x.bias_of is None:
+            return
+        api = catalog.lookup(self.module.imports.resolve(call.func))
+        if api is None or "center" not in api.roles:
+            return
+        b = bind(api.params, call, [None] * len(call.args), {})
+        center = b.node(api.roles["center"])
+        if center is None and b.star_kwargs:
+            return
+        self.interp.record("conv_bias", call, x, frame, bias_of=x.bias_of, center=center, api=api.name)
 
     def axes_value(self, node, frame: Frame):
         if node is None:

@@ -22,6 +22,11 @@ class Tensor:
     normalized: bool = False
     # where the conv that produced it is: (ModuleFacts, node); informational
     origin: tuple | None = field(default=None, compare=False, hash=False)
+    # a conv's output itself, nothing done to it yet
+    fresh: bool = field(default=False, compare=False, hash=False)
+    # ... with a bias added: (ModuleFacts, the call that adds it, how:
+    # "use_bias" | "slim" | "bias_add")
+    bias_of: tuple | None = field(default=None, compare=False, hash=False)
 
     def keep(self, normalized: bool | None = None) -> Tensor:
         """The same layout (and origin) after a layout-preserving op."""
@@ -72,6 +77,7 @@ class Layer:
     layout: Layout | None = None
     fmt: Layout | None = None
     inner: Layer | None = None
+    bias: tuple | None = field(default=None, compare=False, hash=False)  # a conv's, as Tensor.bias_of
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Sequential:
 
     node: ast.AST
     layout: Layout | None
+    last: Tensor | None = field(default=None, compare=False, hash=False)  # the output, as tracked
 
 
 @dataclass(frozen=True)

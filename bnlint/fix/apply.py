@@ -15,7 +15,7 @@ import functools
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from bnlint.diagnostics import AddImport, RemoveStatement, Replace, SetArg, SetKey
+from bnlint.diagnostics import AddImport, RemoveStatement, Replace, SetArg, SetKey, WrapWith
 from bnlint.fix.append import append_arg, append_element
 
 
@@ -88,6 +88,7 @@ class _Applier(cst.CSTTransformer):
         super().__init__()
         self.by_span: dict[tuple, list] = {}
         self.removals = set()
+        self.wraps: dict[tuple, str] = {}  # statement span -> with-header
         self.imports: list[AddImport] = []
         # id -> node; holding the nodes keeps their ids from being reused.
         self.removed: dict[int, cst.CSTNode] = {}
@@ -96,6 +97,8 @@ class _Applier(cst.CSTTransformer):
                 self.imports.append(e)
             elif isinstance(e, RemoveStatement):
                 self.removals.add(e.span)
+            elif isinstance(e, WrapWith):
+                self.wraps[e.span] = e.header
             else:
                 self.by_span.setdefault(e.span, []).append(e)
 
@@ -133,6 +136,17 @@ class _Applier(cst.CSTTransformer):
         return node
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
+        if self.wraps and len(original_node.body) == 1:
+            pos = self.get_metadata(PositionProvider, original_node.body[0], None)
+            header = self.wraps.pop(_key(pos), None) if pos is not None else None
+            if header is not None:
+                # the statement's comments above it stay above the with
+                inner = updated_node.with_changes(leading_lines=[])
+                return cst.With(
+                    items=[cst.WithItem(_expression(header))],
+                    body=cst.IndentedBlock(body=[inner]),
+                    leading_lines=updated_node.leading_lines,
+                )
         if not self.removals or len(original_node.body) != 1:
             return updated_node
         pos = self.get_metadata(PositionProvider, original_node.body[0], None)

@@ -141,6 +141,7 @@ class Rule:
     summary: str = ""
     default_enabled: bool = True
     fix_safety: str = "safe"
+    needs_conv: bool = True  # its findings need a conv spelled in the file
 
     def check(self, ctx: RuleContext) -> list[Diagnostic]:
         raise NotImplementedError

@@ -53,6 +53,7 @@ class NormalizerString(Rule):
     code = "BN005"
     name = "normalizer-fn-string"
     summary = "normalizer_fn passed as a string instead of the function"
+    needs_conv = False  # normalizer_fn= says there is one
 
     def may_fire(self, data: bytes) -> bool:
         return _STRING_NORMALIZER.search(data) is not None

@@ -45,8 +45,38 @@ def params_ok(shapes, channels: int) -> tuple[bool, str]:
     return True, "parameters per channel"
 
 
+MOVED_TOL = 1e-3
+
+
+def moving_statistics_move(moving) -> tuple[bool, str]:
+    """After a few training steps on data with a non-zero mean, the moving
+    mean has left its initial zeros (the update ops ran)."""
+    moving = np.asarray(moving, dtype=np.float64)
+    if moving.size == 0:
+        return False, "the probe found no moving mean"
+    if np.max(np.abs(moving)) <= MOVED_TOL:
+        return False, "the moving mean never left 0: the batch norm updates did not run"
+    return True, "moving statistics updated"
+
+
+def moving_average_weight(fraction: float) -> tuple[bool, str]:
+    """After one step towards data of known mean, the moving mean moved by
+    ``1 - momentum`` of the way: under one half for a TF momentum, most of
+    the way for a PyTorch-style one."""
+    if fraction >= 0.5:
+        return (
+            False,
+            f"the moving mean moved {fraction:.2f} of the way in one step: it follows the last batch",
+        )
+    return True, f"the moving mean moved {fraction:.2f} of the way in one step"
+
+
 def judge(result: dict) -> tuple[bool, str]:
     """Apply the oracle to what a probe returned."""
+    if "moving" in result:
+        return moving_statistics_move(result["moving"])
+    if "moved_fraction" in result:
+        return moving_average_weight(float(result["moved_fraction"]))
     pairs = result["pairs"] if "pairs" in result else [(result["x"], result["y"])]
     if not pairs:
         return False, "the probe found no batch norm"

@@ -1,0 +1,66 @@
+"""BN007: a TF1 train op that never runs the batch norm updates in UPDATE_OPS."""
+
+from __future__ import annotations
+
+from bnlint.diagnostics import Fix, Related, WrapWith
+from bnlint.rules.base import Rule, RuleContext, has_any
+from bnlint.rules.tf1_training import (
+    project_modules,
+    runs_updates,
+    tf_prefix,
+    train_ops,
+    update_ops_batch_norms,
+)
+
+
+class UpdateOpsNotRun(Rule):
+    code = "BN007"
+    name = "update-ops-not-run"
+    summary = "train op built without the batch norm updates in UPDATE_OPS: moving statistics never change"
+    needs_conv = False
+
+    def may_fire(self, data: bytes) -> bool:
+        # the train op is built here; the batch norm may be in another module
+        return has_any(data, b"minimize", b"apply_gradients") and b"Optimizer" in data
+
+    def check(self, ctx: RuleContext):
+        ops = train_ops(ctx)
+        if not ops:
+            return []
+        modules = project_modules(ctx)
+        if any(runs_updates(m.source.data if m.source else b"") for m in modules):
+            return []
+        norms = [(m, call) for m in modules for call in update_ops_batch_norms(m)]
+        if not norms:
+            return []
+        module, bn = norms[0]
+        bn_name = module.source.segment(bn.func)
+        where = f"line {bn.lineno}" if module is ctx.module else f"{module.path}:{bn.lineno}"
+        prefix, v1 = tf_prefix(ctx)
+        api = prefix if v1 else f"{prefix}.compat.v1"
+        header = f"{api}.control_dependencies({api}.get_collection({api}.GraphKeys.UPDATE_OPS))"
+        related = Related(
+            module.path, module.source.span(bn), "this batch norm puts its updates in UPDATE_OPS"
+        )
+        out = []
+        for op in ops:
+            method = op.call.func.attr
+            message = (
+                f"`{method}` builds the train op without the batch norm updates in UPDATE_OPS "
+                f"(`{bn_name}` at {where} runs in training mode): the moving mean and variance never "
+                f"leave 0 and 1, so inference is broken; build it under "
+                f"`tf.control_dependencies(update_ops)`"
+            )
+            fix = Fix(
+                "Run the train op after the UPDATE_OPS updates",
+                (WrapWith(ctx.source.span(op.statement), header),),
+            )
+            d = ctx.diagnostic(self.code, op.call, message, fix)
+            out.append(_with_related(d, related))
+        return out
+
+
+def _with_related(d, related):
+    import dataclasses
+
+    return dataclasses.replace(d, related=(related,) + d.related)

@@ -1,0 +1,150 @@
+"""BN008: a batch norm left in inference mode where the model trains."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.analysis import catalog
+from bnlint.analysis.names import dotted
+from bnlint.diagnostics import Fix, SetArg
+from bnlint.rules.base import Rule, RuleContext, has_any
+from bnlint.rules.bn_config import settings
+from bnlint.rules.tf1_training import tf_prefix, train_ops
+
+# Names a training flag goes by, most explicit first.
+FLAGS = ("is_training", "training", "is_train", "phase_train", "train_phase", "train", "isTrain", "mode")
+_KERAS_BN = {n for n, r in catalog.batch_norms().items() if r.effect == "bn_layer" and n.startswith("keras.")}
+
+
+def _functions(tree):
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def _enclosing(functions, node):
+    inner = None
+    for f in functions:
+        if f.lineno <= node.lineno <= f.end_lineno and (inner is None or f.lineno >= inner.lineno):
+            inner = f
+    return inner
+
+
+def _params(fn) -> list[str]:
+    a = fn.args
+    return [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+
+
+class TrainingFlagMissing(Rule):
+    code = "BN008"
+    name = "training-flag-missing"
+    summary = "batch norm in inference mode (no training flag, or training=False) where the model trains"
+    needs_conv = False
+
+    def may_fire(self, data: bytes) -> bool:
+        return b"batch_normalization" in data or (b"GradientTape" in data and b"training=False" in data)
+
+    def check(self, ctx: RuleContext):
+        return self._default_inference(ctx) + self._frozen_in_tape(ctx)
+
+    def _default_inference(self, ctx: RuleContext):
+        out = []
+        functions = None
+        trains = None
+        for s in settings(ctx, "training"):
+            if s.where != "call" or s.node is not None or s.api.roles.get("training_default") is not False:
+                continue
+            if functions is None:
+                functions = _functions(ctx.tree)
+            flag = self._flag(ctx, functions, s.call)
+            shown = ctx.source.segment(s.call.func)
+            if flag is None:
+                if trains is None:
+                    trains = bool(train_ops(ctx))
+                if not trains:
+                    continue  # maybe an inference-only graph: unknowable
+                message = (
+                    f"`{shown}` without `training` runs in inference mode (training=False), but this "
+                    f"module trains the graph: batch norm never uses batch statistics nor updates its "
+                    f"averages; pass the model's training flag as `training=`"
+                )
+                out.append(ctx.diagnostic(self.code, s.call, message))
+                continue
+            message = (
+                f"`{shown}` without `training` runs in inference mode (training=False) even while "
+                f"the model trains: batch norm never uses batch statistics nor updates its averages; "
+                f"pass `training={flag}`"
+            )
+            fix = Fix(f"Pass training={flag}", (SetArg(ctx.source.span(s.call), "training", flag),))
+            out.append(ctx.diagnostic(self.code, s.call, message, fix))
+        return out
+
+    def _flag(self, ctx, functions, call) -> str | None:
+        fn = _enclosing(functions, call)
+        while fn is not None:
+            names = _params(fn)
+            for flag in FLAGS:
+                if flag in names:
+                    if flag == "mode":
+                        prefix, _ = tf_prefix(ctx)
+                        return f"(mode == {prefix}.estimator.ModeKeys.TRAIN)"
+                    return flag
+            if names[:1] == ["self"]:
+                attr = self._self_flag(ctx)
+                if attr:
+                    return attr
+            fn = _enclosing([f for f in functions if f is not fn and f.lineno < fn.lineno], fn)
+        return None
+
+    @staticmethod
+    def _self_flag(ctx) -> str | None:
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    key = dotted(t)
+                    if key and key.startswith("self.") and key[5:] in FLAGS[:5]:
+                        return key
+        return None
+
+    def _frozen_in_tape(self, ctx: RuleContext):
+        """``bn(x, training=False)`` on a Keras batch norm layer while a
+        GradientTape records the training step."""
+        if not has_any(ctx.source.data, b"GradientTape"):
+            return []
+        layers, attrs = set(), set()  # ``bn = ...``; ``self.bn = ...`` (used as ``net.bn``)
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                if ctx.imports.resolve(node.value.func) in _KERAS_BN:
+                    for key in filter(None, map(dotted, node.targets)):
+                        layers.add(key)
+                        if key.startswith("self.") and key.count(".") == 1:
+                            attrs.add(key[5:])
+        if not layers:
+            return []
+
+        def is_bn_layer(func) -> bool:
+            key = dotted(func)
+            return key in layers or (isinstance(func, ast.Attribute) and func.attr in attrs)
+
+        out = []
+        for with_node in ast.walk(ctx.tree):
+            if not isinstance(with_node, (ast.With, ast.AsyncWith)):
+                continue
+            if not any(
+                isinstance(i.context_expr, ast.Call)
+                and (ctx.imports.resolve(i.context_expr.func) or "").endswith("GradientTape")
+                for i in with_node.items
+            ):
+                continue
+            for stmt in with_node.body:
+                for call in ast.walk(stmt):
+                    if not isinstance(call, ast.Call) or not is_bn_layer(call.func):
+                        continue
+                    training = next((k.value for k in call.keywords if k.arg == "training"), None)
+                    if isinstance(training, ast.Constant) and training.value is False:
+                        message = (
+                            f"`{dotted(call.func)}(..., training=False)` inside the GradientTape of a "
+                            f"training step: the batch norm normalizes with its moving statistics and "
+                            f"never updates them; pass training=True"
+                        )
+                        fix = Fix("Pass training=True", (SetArg(ctx.source.span(call), "training", "True"),))
+                        out.append(ctx.diagnostic(self.code, training, message, fix))
+        return out

@@ -1,0 +1,64 @@
+"""BN009: a PyTorch-style batch norm momentum (or slim decay) below 0.5."""
+
+from __future__ import annotations
+
+import decimal
+
+from bnlint.diagnostics import Fix, Replace
+from bnlint.rules.base import Rule, RuleContext, has_any
+from bnlint.rules.bn_config import number, settings
+
+_LIMIT = 0.5  # GAN code uses 0.8 or 0.9 on purpose; below one half is a port
+
+
+def complement(text: str) -> str | None:
+    """``1 - value`` written the way ``text`` writes numbers: '0.1' -> '0.9',
+    '.05' -> '.95', '1e-1' -> '0.9'."""
+    try:
+        value = decimal.Decimal(text.replace("_", ""))
+    except decimal.InvalidOperation:
+        return None
+    out = decimal.Decimal(1) - value
+    if "e" in text.lower():
+        return format(out.normalize(), "f")
+    s = format(out, "f")
+    if text.startswith(".") and s.startswith("0."):
+        s = s[1:]
+    return s
+
+
+class PytorchMomentum(Rule):
+    code = "BN009"
+    name = "pytorch-momentum"
+    summary = "batch norm momentum/decay below 0.5: PyTorch's convention, the moving statistics follow the last batch"
+
+    def may_fire(self, data: bytes) -> bool:
+        return has_any(data, b"momentum", b"decay") and has_any(
+            data, b"BatchNorm", b"batch_norm", b"batch_normalization"
+        )
+
+    def check(self, ctx: RuleContext):
+        out = []
+        seen = set()
+        for s in settings(ctx, "momentum"):
+            value = number(s.node)
+            if value is None or not 0 < value < _LIMIT or id(s.node) in seen:
+                continue
+            seen.add(id(s.node))
+            text = ctx.source.segment(s.node)
+            fixed = complement(text)
+            layer = s.api.name.rsplit(".", 1)[1]
+            where = {
+                "call": f"`{layer}({s.name}={text})`",
+                "partial": f"`partial({layer}, {s.name}={text})`",
+                "arg_scope": f"`arg_scope([{layer}], {s.name}={text})`",
+                "normalizer_params": f"`normalizer_params` `{s.name}: {text}`",
+            }[s.where]
+            message = (
+                f"{where} keeps only {text} of the moving average per step, so the moving statistics "
+                f"follow the last batch (PyTorch's momentum convention); TF's {s.name} is the weight "
+                f"of the old average: use {fixed or f'1 - {text}'}"
+            )
+            fix = Fix(f"Use {s.name}={fixed}", (Replace(ctx.source.span(s.node), fixed),)) if fixed else None
+            out.append(ctx.diagnostic(self.code, s.node, message, fix))
+        return out

@@ -1,0 +1,179 @@
+"""TF1 graph training, as the training-mode rules need it: where the train
+op is built from a ``tf.train`` optimizer, which batch norms run in
+training mode and leave their updates in ``UPDATE_OPS``, and whether the
+code runs those updates.  Read from a module's syntax; the project's
+other modules come from the analysis session."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass
+
+from bnlint.analysis import catalog
+from bnlint.analysis.names import dotted
+from bnlint.analysis.signature import bind
+from bnlint.rules.bn_config import dict_assigned, dict_value
+
+_TRAIN_METHODS = ("minimize", "apply_gradients")
+# Code that runs the collected updates, or builds a train op that does.
+_RUNS_UPDATES = re.compile(
+    rb"UPDATE_OPS|update_ops|create_train_op|learning\.train\b|\.fit\(|fit_generator|GradientTape"
+)
+_BATCH_NORMS = catalog.batch_norms()
+
+
+@dataclass(frozen=True)
+class TrainOp:
+    call: ast.Call  # optimizer.minimize(...) / apply_gradients(...)
+    statement: ast.stmt  # the statement that holds it
+
+
+def _is_tf1_optimizer(ctx, node) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    name = ctx.imports.resolve(node.func) or ""
+    return name.startswith("tf.train.") and name.endswith("Optimizer")
+
+
+def _assigned_optimizers(ctx) -> set[str]:
+    """Names (and ``self.x``) bound to a ``tf.train.*Optimizer(...)``."""
+    out = set()
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Assign) and _is_tf1_optimizer(ctx, node.value):
+            for t in node.targets:
+                key = dotted(t)
+                if key:
+                    out.add(key)
+    return out
+
+
+def train_ops(ctx) -> list[TrainOp]:
+    """``opt.minimize(loss)`` / ``opt.apply_gradients(...)`` on a TF1 optimizer."""
+    if not any(ctx.index.mentions(m) for m in _TRAIN_METHODS) or not ctx.index.mentions("Optimizer"):
+        return []
+    named = _assigned_optimizers(ctx)
+    found = []
+    for call in ctx.index.calls:
+        f = call.func
+        if not (isinstance(f, ast.Attribute) and f.attr in _TRAIN_METHODS):
+            continue
+        if _is_tf1_optimizer(ctx, f.value) or dotted(f.value) in named:
+            found.append(call)
+    if not found:
+        return []
+    holders = _statements_holding(ctx.tree, found)
+    return [TrainOp(c, holders[id(c)]) for c in found if id(c) in holders]
+
+
+def _statements_holding(tree, calls) -> dict[int, ast.stmt]:
+    wanted = {id(c) for c in calls}
+    out = {}
+    simple = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
+    for stmt in ast.walk(tree):
+        if isinstance(stmt, simple):
+            for n in ast.walk(stmt):
+                if id(n) in wanted:
+                    out[id(n)] = stmt
+    return out
+
+
+def runs_updates(data: bytes) -> bool:
+    return _RUNS_UPDATES.search(data) is not None
+
+
+def _is_false(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def update_ops_batch_norms(ctx) -> list[ast.Call]:
+    """Batch norms that may run in training mode and leave their moving
+    statistics' updates in ``UPDATE_OPS``."""
+    out = []
+    in_place = _scoped_in_place(ctx)
+    for call in ctx.index.calls:
+        name = ctx.imports.resolve(call.func)
+        api = _BATCH_NORMS.get(name)
+        if api is not None and api.roles.get("update_ops"):
+            if api.effect == "bn_layer":
+                continue  # a layer object: its call decides, not followed here
+            b = bind(api.params, call, [None] * len(call.args), {})
+            training = b.node(api.roles["training"])
+            if training is None and b.star_kwargs:
+                continue
+            if (training is None and not api.roles["training_default"]) or _is_false(training):
+                continue  # inference mode: no updates
+            updates = api.roles.get("updates")
+            if updates and (_is_none(b.node(updates)) or in_place):
+                continue
+            out.append(call)
+        elif name is not None and name.startswith("slim."):
+            fn = next((k.value for k in call.keywords if k.arg == "normalizer_fn"), None)
+            if fn is None or ctx.imports.resolve(fn) != "slim.batch_norm" or in_place:
+                continue
+            params = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
+            d = dict_assigned(ctx, params.id) if isinstance(params, ast.Name) else params
+            if params is not None and d is None:
+                continue  # unknown params
+            if d is not None and (
+                _is_none(dict_value(d, "updates_collections")) or _is_false(dict_value(d, "is_training"))
+            ):
+                continue
+            out.append(call)
+    return out
+
+
+def _scoped_in_place(ctx) -> bool:
+    """An ``arg_scope`` in the module gives batch_norm ``updates_collections=None``."""
+    if not ctx.index.mentions("updates_collections"):
+        return False
+    for call in ctx.index.calls:
+        name = ctx.imports.resolve(call.func) or ""
+        if name.endswith("arg_scope"):
+            value = next((k.value for k in call.keywords if k.arg == "updates_collections"), None)
+            if _is_none(value):
+                return True
+    return False
+
+
+def project_modules(ctx):
+    """This module and the project modules it imports, transitively, as
+    the analysis loaded them (ModuleFacts)."""
+    session = ctx.session
+    if session is None or session.project is None:
+        return [ctx.module] if ctx.module is not None else []
+    out, todo, seen = [], [ctx.module], set()
+    while todo:
+        facts = todo.pop()
+        if facts is None or id(facts) in seen:
+            continue
+        seen.add(id(facts))
+        out.append(facts)
+        for node in facts.index.imports:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if isinstance(node, ast.ImportFrom):
+                names += [f"{node.module}.{a.name}" if node.module else a.name for a in node.names]
+            for name in names:
+                level = getattr(node, "level", 0) or 0
+                target = session.project.resolve(facts.path, name, level)
+                if target is not None:
+                    interp = session.interps.get(os.path.realpath(target))
+                    todo.append(interp.module if interp is not None else session.project.facts(target))
+    return out
+
+
+def tf_prefix(ctx) -> tuple[str, bool]:
+    """How this file names TensorFlow's v1 API: (prefix, whether the prefix
+    is already v1).  ``tf`` + ``.compat.v1`` unless the file is TF1 style."""
+    for local, qualified in ctx.imports.aliases.items():
+        if qualified == "tensorflow.compat.v1":
+            return local, True
+    for local, qualified in ctx.imports.aliases.items():
+        if qualified == "tensorflow":
+            return local, False
+    return "tf", False

@@ -30,11 +30,11 @@ class UpdateOpsNotRun(Rule):
         modules = project_modules(ctx)
         if any(runs_updates(m.source.data if m.source else b"") for m in modules):
             return []
-        norms = [(m, call) for m in modules for call in update_ops_batch_norms(m)]
+        norms = [(m, call, name) for m in modules for call, name in update_ops_batch_norms(m)]
         if not norms:
             return []
-        module, bn = norms[0]
-        bn_name = module.source.segment(bn.func)
+        module, bn, name_node = norms[0]
+        bn_name = module.source.segment(name_node)
         where = f"line {bn.lineno}" if module is ctx.module else f"{module.path}:{bn.lineno}"
         prefix, v1 = tf_prefix(ctx)
         api = prefix if v1 else f"{prefix}.compat.v1"

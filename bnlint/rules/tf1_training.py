@@ -91,9 +91,10 @@ def _is_none(node) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def update_ops_batch_norms(ctx) -> list[ast.Call]:
+def update_ops_batch_norms(ctx) -> list[tuple[ast.Call, ast.expr]]:
     """Batch norms that may run in training mode and leave their moving
-    statistics' updates in ``UPDATE_OPS``."""
+    statistics' updates in ``UPDATE_OPS``: (the call, the node naming the
+    batch norm: the call's function, or a slim conv's ``normalizer_fn``)."""
     out = []
     in_place = _scoped_in_place(ctx)
     for call in ctx.index.calls:
@@ -111,7 +112,7 @@ def update_ops_batch_norms(ctx) -> list[ast.Call]:
             updates = api.roles.get("updates")
             if updates and (_is_none(b.node(updates)) or in_place):
                 continue
-            out.append(call)
+            out.append((call, call.func))
         elif name is not None and name.startswith("slim."):
             fn = next((k.value for k in call.keywords if k.arg == "normalizer_fn"), None)
             if fn is None or ctx.imports.resolve(fn) != "slim.batch_norm" or in_place:
@@ -124,7 +125,7 @@ def update_ops_batch_norms(ctx) -> list[ast.Call]:
                 _is_none(dict_value(d, "updates_collections")) or _is_false(dict_value(d, "is_training"))
             ):
                 continue
-            out.append(call)
+            out.append((call, fn))
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import decimal
+import os
 
 from bnlint.diagnostics import Fix, Replace
 from bnlint.rules.base import Rule, RuleContext, has_any
@@ -27,6 +29,19 @@ def complement(text: str) -> str | None:
     return s
 
 
+def _is_test_file(path: str) -> bool:
+    name = os.path.basename(path)
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def _test_functions(tree) -> list:
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
+    ]
+
+
 class PytorchMomentum(Rule):
     code = "BN009"
     name = "pytorch-momentum"
@@ -38,11 +53,18 @@ class PytorchMomentum(Rule):
         )
 
     def check(self, ctx: RuleContext):
+        if _is_test_file(ctx.source.path):
+            return []  # tests use a short decay on purpose, to see the averages move
         out = []
         seen = set()
+        tests = None
         for s in settings(ctx, "momentum"):
             value = number(s.node)
             if value is None or not 0 < value < _LIMIT or id(s.node) in seen:
+                continue
+            if tests is None:
+                tests = _test_functions(ctx.tree)
+            if any(f.lineno <= s.node.lineno <= f.end_lineno for f in tests):
                 continue
             seen.add(id(s.node))
             text = ctx.source.segment(s.node)

@@ -462,6 +462,8 @@ _add(
 _add(["tf.constant"], "value dtype shape name", "shaped_initializer", {"shape": "shape"})
 _add(["tf.assign", "tf.assign_sub", "tf.assign_add"], "ref value", "assign", {"ref": "ref", "value": "value"})
 _add(["tf.shape"], "input out_type name", "shape_of", {"input": "input"})
+# keeps the layout only when reshaped to its own shape (a DCGAN idiom)
+_add(["tf.reshape"], "tensor shape name", "reshape", {"input": "tensor", "shape": "shape"})
 
 # --- known, with no effect on layouts ------------------------------------------------
 _add(["slim.arg_scope"], "list_ops_or_scope", "arg_scope", {"ops": "list_ops_or_scope"})

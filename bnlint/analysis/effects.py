@@ -43,6 +43,7 @@ class Effects:
             "format_getter": self._format_getter,
             "variable": self._variable,
             "assign": self._assign,
+            "reshape": self._reshape,
         }
 
     def apply(self, name: str, call: ast.Call, args, kws, frame: Frame):
@@ -190,6 +191,22 @@ class Effects:
             return x.keep(False)
         return None
 
+    def _reshape(self, api, b: Bound, call, args, frame):
+        """``tf.reshape(t, t.get_shape())`` / ``tf.reshape(t, tf.shape(t))``:
+        the same shape, so the same layout; any other shape is unknown."""
+        x, x_node, shape = b.input(api), b.node(api.roles["input"]), b.node(api.roles["shape"])
+        if not isinstance(x, Tensor) or x_node is None or shape is None:
+            return None
+        of = _shape_source(shape, self.module.imports)
+        if of is None:
+            return None
+        if ast.dump(of) == ast.dump(x_node):
+            return x.keep(False)
+        # reshape(bias_add(conv, b), conv.get_shape()): the shape of the
+        # tensor it was computed from, with the same layout
+        source = self.interp.ev(of, frame)
+        return x.keep(False) if isinstance(source, Tensor) and source.layout == x.layout else None
+
     # --- Keras layers ----------------------------------------------------------------
     def _lambda_layer(self, api, b: Bound, call, args, frame):
         fn = b.node(api.roles["function"])
@@ -287,6 +304,21 @@ def thread(interp, model: Sequential | None, layer, node, frame: Frame) -> Seque
         last = model.last if model.last is not None else Tensor(model.layout)
     out = apply_layer(interp, layer, last, frame)
     return Sequential(node, out.layout, out) if isinstance(out, Tensor) else Sequential(node, None)
+
+
+def _shape_source(node, imports):
+    """``t`` in ``t.shape``, ``t.get_shape()``, ``t.get_shape().as_list()``,
+    ``tf.shape(t)``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "as_list":
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        return node.value
+    if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute):
+        return node.func.value if node.func.attr == "get_shape" else None
+    if isinstance(node, ast.Call) and len(node.args) == 1:
+        api = catalog.lookup(imports.resolve(node.func))
+        return node.args[0] if api is not None and api.effect == "shape_of" else None
+    return None
 
 
 def _is_none(node) -> bool:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis import constants
 from bnlint.analysis.effects import Effects, apply_layer, thread
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import Frame, _int_const, _merge_values, _merge_vars, _target_key
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.records import Records
 from bnlint.analysis.values import (
+    Bool,
     ClassInfo,
     DictLit,
     Func,
@@ -33,6 +35,7 @@ from bnlint.analysis.values import (
     Param,
     Seq,
     Sequential,
+    ShapeOf,
     Str,
     Tensor,
     same,
@@ -40,7 +43,7 @@ from bnlint.analysis.values import (
 
 # Expressions whose value is never a tracked tensor and whose insides run
 # later or elsewhere (lambdas, comprehensions).
-_OPAQUE_EXPRS = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_OPAQUE_EXPRS = (ast.Lambda, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _PARAM_METHODS = ("assign", "assign_sub", "assign_add")
 
 
@@ -117,8 +120,11 @@ class Interpreter:
         elif t is ast.Return:
             frame.returns.append(self.ev(stmt.value, frame) if stmt.value else None)
         elif t is ast.If:
-            self.ev(stmt.test, frame)
-            self._branches([stmt.body, stmt.orelse], frame)
+            taken = constants.truth(self.ev(stmt.test, frame))
+            if taken is None:
+                self._branches([stmt.body, stmt.orelse], frame)
+            else:  # a flag or format this context knows decides it
+                self.exec_block(stmt.body if taken else stmt.orelse, frame)
         elif t in (ast.For, ast.AsyncFor, ast.While):
             if t is ast.While:
                 self.ev(stmt.test, frame)
@@ -248,12 +254,21 @@ class Interpreter:
         return self.lookup(node, frame)
 
     def _ev_attribute(self, node, frame: Frame):
+        if node.attr in _SHAPE_ATTRS:
+            base = self.ev(node.value, frame)
+            if node.attr == "shape" and isinstance(base, Tensor):
+                return ShapeOf(base)
+            if node.attr in ("ndims", "rank") and isinstance(base, ShapeOf) and base.tensor.layout.rank:
+                return Int(base.tensor.layout.rank)
+            return None
         if isinstance(node.value, ast.Call):
             self.ev(node.value, frame)
         return self.lookup(node, frame)
 
     def _ev_constant(self, node, frame: Frame):
         value = node.value
+        if isinstance(value, bool):
+            return Bool(value)
         if isinstance(value, str):
             return Str(value)
         if value is None:
@@ -266,8 +281,31 @@ class Interpreter:
         v = _int_const(node)
         if v is not None:
             return Int(v, node, self.module)
-        self.ev(node.operand, frame)
+        operand = self.ev(node.operand, frame)
+        if isinstance(node.op, ast.Not):
+            t = constants.truth(operand)
+            return None if t is None else Bool(not t)
         return None
+
+    def _ev_boolop(self, node, frame: Frame):
+        """``a and b`` / ``a or b``: the operand Python would return, when
+        the truth of those before it is known."""
+        is_and = isinstance(node.op, ast.And)
+        values = [self.ev(v, frame) for v in node.values]
+        for value in values[:-1]:
+            t = constants.truth(value)
+            if t is None:
+                return None
+            if t is not is_and:
+                return value
+        return values[-1]
+
+    def _ev_compare(self, node, frame: Frame):
+        left = self.ev(node.left, frame)
+        rights = [self.ev(c, frame) for c in node.comparators]
+        if len(node.ops) != 1:
+            return None
+        return constants.compare(node.ops[0], left, rights[0])
 
     def _ev_sequence(self, node, frame: Frame):
         items = []
@@ -290,8 +328,35 @@ class Interpreter:
         return DictLit(node)
 
     def _ev_ifexp(self, node, frame: Frame):
-        self.ev(node.test, frame)
+        taken = constants.truth(self.ev(node.test, frame))
+        if taken is not None:
+            return self.ev(node.body if taken else node.orelse, frame)
         return _merge_values([self.ev(node.body, frame), self.ev(node.orelse, frame)])
+
+    def _ev_listcomp(self, node, frame: Frame):
+        """``[i for i in range(rank) if i != axis]`` over a known sequence."""
+        if len(node.generators) != 1 or node.generators[0].is_async:
+            return None
+        gen = node.generators[0]
+        iterable = self.ev(gen.iter, frame)
+        if isinstance(iterable, IntList):
+            items = [Int(v) for v in iterable.values]
+        elif isinstance(iterable, Seq) and None not in iterable.items:
+            items = list(iterable.items)
+        else:
+            return None
+        inner = Frame(frame.scope, parent=frame, via_call=frame.via_call, cls=frame.cls)
+        out = []
+        for item in items:
+            self.bind(gen.target, item, inner)
+            tests = [constants.truth(self.ev(cond, inner)) for cond in gen.ifs]
+            if None in tests:
+                return None
+            if all(tests):
+                out.append(self.ev(node.elt, inner))
+        if out and all(isinstance(v, Int) for v in out):
+            return IntList(tuple(v.value for v in out), node, self.module)
+        return Seq(tuple(out), node)
 
     def _ev_named(self, node, frame: Frame):
         value = self.ev(node.value, frame)
@@ -304,6 +369,11 @@ class Interpreter:
         lt, rt = isinstance(left, Tensor), isinstance(right, Tensor)
         if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
             return Seq(left.items + right.items)  # layer lists: conv_bn(32) + conv_bn(64)
+        if isinstance(left, IntList) and isinstance(right, IntList) and isinstance(node.op, ast.Add):
+            return IntList(left.values + right.values, node, self.module)  # [0] + list(range(2, rank))
+        number = constants.arithmetic(node.op, left, right)
+        if number is not None:
+            return number
         if not (lt or rt):
             return None
         if lt and rt:
@@ -335,6 +405,14 @@ class Interpreter:
                     return None
                 if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
                     self.records.assign_param(owner, node.args[0] if node.args else None, frame)
+                if func.attr in ("get_shape", "as_list") and not node.args:
+                    if isinstance(owner, Tensor) and func.attr == "get_shape":
+                        return ShapeOf(owner)
+                    if isinstance(owner, ShapeOf):
+                        return owner
+                    if isinstance(func.value, ast.Call):
+                        shape = self.ev(func.value, frame)
+                        return shape if isinstance(shape, ShapeOf) and func.attr == "as_list" else None
                 if owner is None and not isinstance(func.value, (ast.Name, ast.Attribute)):
                     self.ev(func.value, frame)
         else:
@@ -364,6 +442,8 @@ class Interpreter:
         if callee is not None:
             return None
         name = self.module.imports.resolve(func)
+        if name is None and isinstance(func, ast.Name) and func.id in _BUILTINS and not frame.has(func.id):
+            return _BUILTINS[func.id](args) if not kws else None
         if name is None:
             if isinstance(func, ast.Attribute) and func.attr == "add_weight":
                 shape = next((k.value for k in node.keywords if k.arg == "shape"), None)
@@ -371,6 +451,25 @@ class Interpreter:
             return None
         return self.effects.apply(name, node, args, kws, frame)
 
+
+_SHAPE_ATTRS = ("shape", "ndims", "rank")
+
+
+def _len(args):
+    if len(args) == 1:
+        if isinstance(args[0], ShapeOf) and args[0].tensor.layout.rank:
+            return Int(args[0].tensor.layout.rank)
+        if isinstance(args[0], IntList):
+            return Int(len(args[0].values))
+    return None
+
+
+def _as_list(args):
+    return args[0] if len(args) == 1 and isinstance(args[0], (IntList, Seq)) else None
+
+
+# Builtins that compute axes, when the module does not rebind them.
+_BUILTINS = {"len": _len, "range": constants.int_range, "list": _as_list, "tuple": _as_list}
 
 _HANDLERS = {
     ast.Name: Interpreter._ev_name,
@@ -383,5 +482,8 @@ _HANDLERS = {
     ast.BinOp: Interpreter._binop,
     ast.Call: Interpreter._call,
     ast.IfExp: Interpreter._ev_ifexp,
+    ast.BoolOp: Interpreter._ev_boolop,
+    ast.Compare: Interpreter._ev_compare,
+    ast.ListComp: Interpreter._ev_listcomp,
     ast.NamedExpr: Interpreter._ev_named,
 }

@@ -63,6 +63,8 @@ class Records:
         v = self.interp.ev(node, frame)
         if isinstance(v, Int):
             return IntList((v.value,), v.node if v.node is not None else node, v.module, v.passed)
+        if isinstance(v, IntList) and v.node is None:  # computed: range(...), a comprehension
+            return IntList(v.values, node, self.module)
         return v if isinstance(v, IntList) else None
 
     def normalizer(self, api, b, call: ast.Call, layout, frame: Frame) -> None:

@@ -44,6 +44,14 @@ class NoneConst:
 
 
 @dataclass(frozen=True)
+class Bool:
+    """``True`` / ``False``, or a test whose outcome is known (a flag a
+    caller passes, a format compared with a string)."""
+
+    value: bool
+
+
+@dataclass(frozen=True)
 class Int:
     value: int
     # the literal it came from, and its module: a constant a caller passes
@@ -87,6 +95,13 @@ class Sequential:
     node: ast.AST
     layout: Layout | None
     last: Tensor | None = field(default=None, compare=False, hash=False)  # the output, as tracked
+
+
+@dataclass(frozen=True)
+class ShapeOf:
+    """``x.shape`` / ``x.get_shape()`` (``.as_list()``) of a tracked tensor."""
+
+    tensor: Tensor
 
 
 @dataclass(frozen=True)

@@ -128,10 +128,16 @@ def format_param(scope) -> str | None:
     return None
 
 
-def mixed(site) -> bool:
+def node_contexts(ctx, site) -> list:
+    """Every context reaching the site's node, whatever value a caller
+    passed there (a fix at the node must be right for all of them)."""
+    return [c for s in ctx.sites.at(site.kind, site.node) for c in s.contexts]
+
+
+def mixed(site, contexts=None) -> bool:
     """Whether the contexts reaching a site disagree, or some does not know
     the layout (a helper whose callers pass different formats)."""
-    layouts = {c.layout for c in site.contexts}
+    layouts = {c.layout for c in (site.contexts if contexts is None else contexts)}
     return len(layouts) > 1
 
 

@@ -7,7 +7,15 @@ import ast
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.names import dotted
 from bnlint.diagnostics import Fix, Replace, SetArg
-from bnlint.rules.base import FIRST_FORMATS, Rule, RuleContext, format_param, mentions_conv, mixed
+from bnlint.rules.base import (
+    FIRST_FORMATS,
+    Rule,
+    RuleContext,
+    format_param,
+    mentions_conv,
+    mixed,
+    node_contexts,
+)
 
 _NORMALIZERS = {"tf.nn.batch_normalization", "tf.nn.fused_batch_norm"}
 
@@ -46,6 +54,34 @@ def used_to_normalize(ctx: RuleContext, site) -> bool:
                 if not targets or _mentions(n.args[1], targets):
                     return True
     return False
+
+
+def _excluded_axis(node):
+    """(axis, rank) nodes of ``[i for i in range(rank) if i != axis]``."""
+    if not isinstance(node, ast.ListComp) or len(node.generators) != 1:
+        return None
+    gen = node.generators[0]
+    it = gen.iter
+    if not (
+        isinstance(gen.target, ast.Name)
+        and isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Name)
+        and it.func.id == "range"
+        and len(it.args) == 1
+        and len(gen.ifs) == 1
+    ):
+        return None
+    test = gen.ifs[0]
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.NotEq)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == gen.target.id
+        and isinstance(test.comparators[0], (ast.Name, ast.Attribute))
+    ):
+        return test.comparators[0], it.args[0]
+    return None
 
 
 def _wrong(axes, layout) -> bool | None:
@@ -111,15 +147,23 @@ class MomentsAxes(Rule):
         return out
 
     def _fix(self, ctx: RuleContext, site, axes) -> Fix | None:
-        layouts = {c.layout for c in site.contexts if c.layout}
+        excluded = _excluded_axis(axes.node)
+        if excluded is not None:
+            # ``[i for i in range(ndim) if i != axis]`` never excludes a
+            # negative axis: compare with it taken modulo the rank
+            axis, rank = excluded
+            code = f"{ctx.source.segment(axis)} % {ctx.source.segment(rank)}"
+            return Fix(f"Exclude the channel axis as {code}", (Replace(ctx.source.span(axis), code),))
+        contexts = node_contexts(ctx, site)
+        layouts = {c.layout for c in contexts if c.layout}
         param = format_param(site.info["scope"])
-        if param and mixed(site) and len({(lay.rank, lay.lead) for lay in layouts}) == 1:
+        if param and mixed(site, contexts) and len({(lay.rank, lay.lead) for lay in layouts}) == 1:
             return self._conditional_fix(ctx, site, axes, next(iter(layouts)), param)
         if len({(lay.last, lay.lead) for lay in layouts}) != 1:
             return None
         layout = next(iter(layouts))
         # one literal is right only when every context (callers included) agrees
-        generic = len(layouts) > 1 or any(c.layout is None for c in site.contexts)
+        generic = len(layouts) > 1 or any(c.layout is None for c in contexts)
         if generic:
             x = dotted(site.info.get("x_node")) if site.info.get("x_node") is not None else None
             if x is None or layout.lead != 1:

@@ -14,6 +14,7 @@ from bnlint.rules.base import (
     mentions_channels_first,
     mentions_conv,
     mixed,
+    node_contexts,
 )
 
 _BN = rb"(?:BatchNormalization|(?<!nn\.)batch_normalization)"  # not tf.nn's
@@ -73,14 +74,15 @@ class BatchNormAxis(Rule):
                 )
             fix = None
             param = format_param(site.info.get("scope"))
-            if param and mixed(site) and len({c.layout.lead for c in site.contexts if c.layout}) == 1:
+            contexts = node_contexts(ctx, site)
+            if param and mixed(site, contexts) and len({c.layout.lead for c in contexts if c.layout}) == 1:
                 lead = layout.lead
                 code = f"{lead} if {param} in {FIRST_FORMATS} else -1"
                 fix = Fix(
                     f"Use the channel axis that follows `{param}`",
                     (SetArg(ctx.source.span(site.node), "axis", code, site.info["index"]),),
                 )
-            elif len({c.layout.idiomatic_axis for c in site.contexts if c.layout}) == 1:
+            elif len({c.layout.idiomatic_axis for c in contexts if c.layout}) == 1:
                 fix = Fix(
                     f"Use axis={want}",
                     (SetArg(ctx.source.span(site.node), "axis", str(want), site.info["index"]),),

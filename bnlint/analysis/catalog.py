@@ -436,6 +436,7 @@ _add(
 )
 _add(["keras.backend.set_image_dim_ordering"], "dim_ordering", "ordering_setter", {"value": "dim_ordering"})
 _add(["keras.backend.image_data_format", "keras.config.image_data_format"], "", "format_getter")
+_add(["keras.backend.image_dim_ordering"], "", "format_getter", {"ordering": True})  # Keras 1: 'th' / 'tf'
 
 # --- variables and their shapes -----------------------------------------------------
 _add(["tf.Variable"], "initial_value trainable", "variable", {"initial_value": "initial_value"})

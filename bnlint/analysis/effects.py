@@ -64,7 +64,14 @@ class Effects:
 
     def _conv_layer(self, api, b: Bound, call, args, frame):
         layout = self.formats.conv_layout(api, b, call, args, frame)
-        return Layer("conv", call, layout=layout, bias=self._bias(api, b, call, frame)) if layout else None
+        if not layout:
+            return None
+        from_default = api.default_format == "keras" and not any(
+            b.has(p) for p in (api.roles["data_format"], "dim_ordering")
+        )
+        return Layer(
+            "conv", call, layout=layout, bias=self._bias(api, b, call, frame), keras_default=from_default
+        )
 
     def _bias(self, api, b: Bound, call, frame):
         """How the conv adds a bias to its output, when it surely does and
@@ -244,7 +251,11 @@ class Effects:
 
     def _format_getter(self, api, b: Bound, call, args, frame):
         kd = self.module.keras_default
-        return Str(kd) if isinstance(kd, str) else None
+        if not isinstance(kd, str):
+            return None
+        if api.roles.get("ordering"):
+            return Str("th" if kd == "channels_first" else "tf")
+        return Str(kd)
 
     # --- variables -----------------------------------------------------------------------
     def _variable(self, api, b: Bound, call, args, frame):
@@ -273,7 +284,13 @@ class Effects:
 def apply_layer(interp, layer: Layer, x, frame: Frame):
     """The value of ``layer(x)``."""
     if layer.kind == "conv":
-        return Tensor(layer.layout, origin=(interp.module, layer.node), fresh=True, bias_of=layer.bias)
+        return Tensor(
+            layer.layout,
+            origin=(interp.module, layer.node),
+            fresh=True,
+            bias_of=layer.bias,
+            keras_default=layer.keras_default,
+        )
     if layer.kind == "bn":
         interp.records.bn_axis(layer.node, x, frame)
         return x.keep(False) if isinstance(x, Tensor) else None

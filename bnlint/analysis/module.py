@@ -18,7 +18,9 @@ _KERAS_CONCAT_AXIS_1 = re.compile(
     r"(?:[^()]|\([^()]*\))*?\baxis\s*=\s*1\b"
 )
 _SETTERS = catalog.of_effect("format_setter", "ordering_setter")
+_GETTERS = catalog.of_effect("format_getter")
 _ORDERING = {"th": "channels_first", "tf": "channels_last"}
+_FORMATS = ("channels_first", "channels_last")
 
 
 class ModuleFacts:
@@ -30,8 +32,51 @@ class ModuleFacts:
         self.source = source  # the SourceFile, for spans; None for tests
         self.index = ModuleIndex(tree, text)
         self.imports = Imports(tree, self.index.imports)
+        # a module written for both image formats tests Keras' format:
+        # (the test's source, whether it is true for channels_first)
+        self.format_test: tuple[str, bool] | None = None
+        self._required: str | None = None  # the format it asserts or raises without
+        self._read_format_tests()
         self.keras_default = self._keras_default()
         self._callers: dict[str, list[ast.Call]] = {}
+
+    def _read_format_tests(self) -> None:
+        if not (self.index.mentions("image_data_format") or self.index.mentions("image_dim_ordering")):
+            return
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Compare) and len(node.ops) == 1:
+                tested = self._tested_format(node)
+                if tested is not None and self.format_test is None and self.source is not None:
+                    self.format_test = (self.source.segment(node), tested == "channels_first")
+            elif isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare):
+                self._required = self._tested_format(node.test) or self._required
+            elif (
+                isinstance(node, ast.If)
+                and isinstance(node.test, ast.Compare)
+                and node.body
+                and isinstance(node.body[0], ast.Raise)
+            ):
+                tested = self._tested_format(node.test)
+                if tested is not None:  # raises when the test holds: the other format
+                    self._required = "channels_last" if tested == "channels_first" else "channels_first"
+
+    def _tested_format(self, test: ast.Compare) -> str | None:
+        """The format for which ``K.image_data_format() == 'x'`` (or ``!=``,
+        or Keras 1's ``image_dim_ordering() == 'th'``) is true."""
+        op = test.ops[0]
+        if not isinstance(op, (ast.Eq, ast.NotEq)):
+            return None
+        sides = [test.left, test.comparators[0]]
+        call = next((s for s in sides if isinstance(s, ast.Call)), None)
+        const = next((s for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)), None)
+        if call is None or const is None or self.imports.resolve(call.func) not in _GETTERS:
+            return None
+        value = _ORDERING.get(const.value, const.value)
+        if value not in _FORMATS:
+            return None
+        if isinstance(op, ast.NotEq):
+            value = _FORMATS[1 - _FORMATS.index(value)]
+        return value
 
     def _keras_default(self) -> str | None:
         """Keras' image_data_format for this module: channels_last unless
@@ -51,6 +96,12 @@ class ModuleFacts:
             if catalog.CATALOG[name].effect == "ordering_setter":
                 val = _ORDERING.get(val)
             found.append(val if self.index.runs_at_import(node) else None)
+        if not found and self._required is not None:
+            return self._required  # it asserts, or raises without, one format
+        if not found and self.format_test is not None:
+            # written for both formats: the ones wrong under the default are
+            # wrong, whatever else hints at keras.json
+            return "channels_last"
         if not found:
             # Concatenating along axis 1 is what channels_first code does
             # with feature maps: the global format is likely configured

@@ -42,6 +42,7 @@ class Records:
             api=name,
             scope=frame.scope,
             vary=_constant_key(axis),
+            keras_default=isinstance(x, Tensor) and x.keras_default,
         )
 
     def biased_input(self, call: ast.Call, x, frame: Frame) -> None:

@@ -27,10 +27,17 @@ class Tensor:
     # ... with a bias added: (ModuleFacts, the call that adds it, how:
     # "use_bias" | "slim" | "bias_add")
     bias_of: tuple | None = field(default=None, compare=False, hash=False)
+    # its format is Keras' global image_data_format (no data_format given)
+    keras_default: bool = field(default=False, compare=False, hash=False)
 
     def keep(self, normalized: bool | None = None) -> Tensor:
         """The same layout (and origin) after a layout-preserving op."""
-        return Tensor(self.layout, self.normalized if normalized is None else normalized, self.origin)
+        return Tensor(
+            self.layout,
+            self.normalized if normalized is None else normalized,
+            self.origin,
+            keras_default=self.keras_default,
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,7 @@ class Layer:
     fmt: Layout | None = None
     inner: Layer | None = None
     bias: tuple | None = field(default=None, compare=False, hash=False)  # a conv's, as Tensor.bias_of
+    keras_default: bool = field(default=False, compare=False, hash=False)  # format from image_data_format
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,15 @@ class BatchNormAxis(Rule):
                     f"Use the channel axis that follows `{param}`",
                     (SetArg(ctx.source.span(site.node), "axis", code, site.info["index"]),),
                 )
+            elif site.info.get("keras_default") and ctx.module is not None and ctx.module.format_test:
+                # a module written for both formats: follow its own test
+                test, first_when_true = ctx.module.format_test
+                lead = layout.lead
+                code = f"{lead} if {test} else -1" if first_when_true else f"-1 if {test} else {lead}"
+                fix = Fix(
+                    "Use the channel axis that follows the image format",
+                    (SetArg(ctx.source.span(site.node), "axis", code, site.info["index"]),),
+                )
             elif len({c.layout.idiomatic_axis for c in contexts if c.layout}) == 1:
                 fix = Fix(
                     f"Use axis={want}",

@@ -138,7 +138,7 @@ class Effects:
                     api=api.name,
                     df_node=df_node,
                     df_value=df_val,
-                    df_index=api.params.index(param),
+                    df_index=api.params.index(param) + getattr(call, "bnlint_shift", 0),
                     scoped=scoped is not None,
                 )
         out = x.keep(False) if isinstance(x, Tensor) else None

@@ -19,6 +19,7 @@ from bnlint.analysis.effects import Effects, apply_layer, thread
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import Frame, _int_const, _merge_values, _merge_vars, _target_key
 from bnlint.analysis.layout import Layout
+from bnlint.analysis.names import dotted
 from bnlint.analysis.records import Records
 from bnlint.analysis.values import (
     Bool,
@@ -33,6 +34,7 @@ from bnlint.analysis.values import (
     Moments,
     NoneConst,
     Param,
+    Partial,
     Seq,
     Sequential,
     ShapeOf,
@@ -43,7 +45,7 @@ from bnlint.analysis.values import (
 
 # Expressions whose value is never a tracked tensor and whose insides run
 # later or elsewhere (lambdas, comprehensions).
-_OPAQUE_EXPRS = (ast.Lambda, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_OPAQUE_EXPRS = (ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _PARAM_METHODS = ("assign", "assign_sub", "assign_add")
 
 
@@ -63,6 +65,8 @@ class Interpreter:
         self.module_done = False  # module-level names are all bound
         self.related = None  # names a function must mention to matter (FunctionCalls)
         self.loaded = False
+        self._partial_calls: dict = {}  # (partial, call) -> the merged call node
+        self._lambdas: dict = {}  # lambda node -> its FunctionDef
 
     # --- running the module ---------------------------------------------------
     def load(self) -> None:
@@ -390,6 +394,56 @@ class Interpreter:
             return tensor.keep()
         return None
 
+    def _partial(self, node: ast.Call, args, kws, frame: Frame):
+        """``partial(layers.BatchNormalization, axis=1)``: its arguments
+        count at every call, and a fix goes into it."""
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return None
+        target = self.module.imports.resolve(node.args[0])
+        if target is None:
+            target = (
+                self.lookup(node.args[0], frame)
+                if isinstance(node.args[0], (ast.Name, ast.Attribute))
+                else None
+            )
+            if not isinstance(target, Func):
+                return None
+        return Partial(target, node, tuple(args[1:]), tuple(kws.items()))
+
+    def _call_partial(self, p: Partial, node: ast.Call, args, kws, frame: Frame):
+        """Call the partial's target as ``target(*p.args, *args, **p.kws, **kws)``."""
+        key = (id(p.call), id(node))
+        merged = self._partial_calls.get(key)
+        if merged is None:
+            merged = ast.Call(
+                func=p.call.args[0],
+                args=p.call.args[1:] + node.args,
+                keywords=p.call.keywords + node.keywords,
+            )
+            ast.copy_location(merged, p.call)
+            merged.end_lineno, merged.end_col_offset = p.call.end_lineno, p.call.end_col_offset
+            merged.bnlint_shift = 1  # positions in the partial's own call: after the function
+            self._partial_calls[key] = merged
+        all_args = list(p.args) + list(args)
+        all_kws = {**dict(p.kws), **kws}
+        if isinstance(p.target, Func):
+            return self.session.calls.call(p.target, merged, all_args, all_kws, None, self, frame)
+        return self.effects.apply(p.target, merged, all_args, all_kws, frame)
+
+    def _ev_lambda(self, node: ast.Lambda, frame: Frame):
+        """A lambda is a one-line function: ``lambda: layers.BatchNormalization(axis=1)``."""
+        fn = self._lambdas.get(id(node))
+        if fn is None:
+            fn = ast.FunctionDef(
+                name="<lambda>", args=node.args, body=[ast.Return(node.body)], decorator_list=[]
+            )
+            ast.copy_location(fn, node)
+            ast.copy_location(fn.body[0], node.body)
+            fn.end_lineno, fn.end_col_offset = node.end_lineno, node.end_col_offset
+            fn.body[0].end_lineno, fn.body[0].end_col_offset = node.body.end_lineno, node.body.end_col_offset
+            self._lambdas[id(node)] = fn
+        return Func(fn, env=frame, cls=None, interp=self)
+
     def _call(self, node: ast.Call, frame: Frame):
         func = node.func
         callee = None
@@ -419,6 +473,10 @@ class Interpreter:
             callee = self.ev(func, frame)
         args = [None if isinstance(a, ast.Starred) else self.ev(a, frame) for a in node.args]
         kws = {k.arg: self.ev(k.value, frame) for k in node.keywords if k.arg}
+        if callee is None and dotted(func) in _PARTIALS and node.args and not frame.has(dotted(func)):
+            return self._partial(node, args, kws, frame)
+        if isinstance(callee, Partial):
+            return self._call_partial(callee, node, args, kws, frame)
         if isinstance(callee, Layer):
             return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame)
         if isinstance(callee, Sequential):
@@ -453,6 +511,7 @@ class Interpreter:
 
 
 _SHAPE_ATTRS = ("shape", "ndims", "rank")
+_PARTIALS = ("partial", "functools.partial")
 
 
 def _len(args):
@@ -485,5 +544,6 @@ _HANDLERS = {
     ast.BoolOp: Interpreter._ev_boolop,
     ast.Compare: Interpreter._ev_compare,
     ast.ListComp: Interpreter._ev_listcomp,
+    ast.Lambda: Interpreter._ev_lambda,
     ast.NamedExpr: Interpreter._ev_named,
 }

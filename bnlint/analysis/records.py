@@ -24,7 +24,8 @@ class Records:
         name = self.module.imports.resolve(call.func)
         api = catalog.lookup(name)
         param = api.roles["axis"] if api else "axis"
-        index = api.params.index(param) if api else 0
+        # a partial's merged call: positions in its own call come after the function
+        index = (api.params.index(param) if api else 0) + getattr(call, "bnlint_shift", 0)
         b = bind(api.params if api else ("axis",), call, [None] * len(call.args), {})
         axis_node = b.node(param)
         if axis_node is None and b.star_kwargs:

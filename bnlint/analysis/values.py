@@ -167,6 +167,17 @@ class Seq:
 
 
 @dataclass(frozen=True)
+class Partial:
+    """``functools.partial(target, *args, **kws)``: ``target`` is a catalog
+    API's canonical name or a project function; the values bound."""
+
+    target: object
+    call: ast.Call = field(compare=False, hash=False)
+    args: tuple = ()
+    kws: tuple = ()  # (name, value) pairs
+
+
+@dataclass(frozen=True)
 class ModuleRef:
     """A project module bound by ``import ops`` / ``from . import ops``."""
 

@@ -6,7 +6,7 @@ import ast
 
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
-from bnlint.analysis.values import Layer, Sequential, Str, Tensor, same
+from bnlint.analysis.values import Each, Layer, Seq, Sequential, Str, Tensor, same
 
 _OPAQUE = object()  # an arg_scope whose contents we cannot see
 
@@ -46,19 +46,27 @@ class Frame:
 
 def _merge_vars(frames_vars: list[dict]) -> dict:
     keys = set().union(*frames_vars)
-    out = {}
-    for k in keys:
-        vals = [v.get(k) for v in frames_vars]
-        first = vals[0]
-        out[k] = first if all(same(first, v) for v in vals[1:]) else None
-    return out
+    return {k: _merge_values([v.get(k) for v in frames_vars]) for k in keys}
 
 
 def _merge_values(values: list):
     if not values:
         return None
     first = values[0]
-    return first if all(same(first, v) for v in values[1:]) else None
+    if all(same(first, v) for v in values[1:]):
+        return first
+    return _join_collections(values)
+
+
+def _join_collections(values: list):
+    """An empty list before a loop and the list the loop filled (``append``)
+    join as the filled one."""
+    filled = [v for v in values if not (isinstance(v, Seq) and not v.items)]
+    if filled and all(isinstance(v, Each) for v in filled) and len(filled) < len(values):
+        first = filled[0]
+        if all(same(first, v) for v in filled[1:]):
+            return first
+    return None
 
 
 def _int_const(node) -> int | None:

@@ -25,6 +25,7 @@ from bnlint.analysis.values import (
     Bool,
     ClassInfo,
     DictLit,
+    Each,
     Func,
     Instance,
     Int,
@@ -130,15 +131,7 @@ class Interpreter:
             else:  # a flag or format this context knows decides it
                 self.exec_block(stmt.body if taken else stmt.orelse, frame)
         elif t in (ast.For, ast.AsyncFor, ast.While):
-            if t is ast.While:
-                self.ev(stmt.test, frame)
-            else:
-                self.ev(stmt.iter, frame)
-                self.bind(stmt.target, None, frame)
-            before = dict(frame.vars)
-            self.exec_block(stmt.body, frame)
-            frame.vars = _merge_vars([before, frame.vars])
-            self.exec_block(stmt.orelse, frame)
+            self._loop(stmt, frame)
         elif t in (ast.With, ast.AsyncWith):
             self._with(stmt, frame)
         elif t is ast.Try or t.__name__ == "TryStar":
@@ -160,6 +153,33 @@ class Interpreter:
         elif t.__name__ == "Match":
             self.ev(stmt.subject, frame)
             self._branches([[]] + [c.body for c in stmt.cases], frame)
+
+    def _loop(self, stmt, frame: Frame) -> None:
+        iterable = None
+        if type(stmt) is ast.While:
+            self.ev(stmt.test, frame)
+        else:
+            iterable = self.ev(stmt.iter, frame)
+        items = None
+        if isinstance(iterable, IntList):
+            items = [Int(v) for v in iterable.values]
+        elif isinstance(iterable, Seq) and None not in iterable.items:
+            items = list(iterable.items)
+        if items and len(items) <= _UNROLL and not _jumps(stmt.body):
+            # a known, short sequence: each iteration in turn, as Python runs them
+            for item in items:
+                self.bind(stmt.target, item, frame)
+                self.exec_block(stmt.body, frame)
+        else:
+            if type(stmt) is not ast.While:
+                element = (
+                    _any_of(iterable.items) if isinstance(iterable, (Seq, Each)) and iterable.items else None
+                )
+                self.bind(stmt.target, element, frame)
+            before = dict(frame.vars)
+            self.exec_block(stmt.body, frame)
+            frame.vars = _merge_vars([before, frame.vars])
+        self.exec_block(stmt.orelse, frame)
 
     def _with(self, stmt, frame: Frame) -> None:
         pushed = 0
@@ -220,6 +240,14 @@ class Interpreter:
                 attrs[name] = None
             else:
                 attrs[name] = value
+
+    def _mutated(self, target, value, frame: Frame) -> None:
+        """The list ``target`` names now holds ``value`` (``append``): the
+        same object, so a ``self.`` attribute takes it without conflict."""
+        key = _target_key(target)
+        frame.vars[key] = value
+        if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
+            frame.cls.attrs[key[5:]] = value
 
     # --- expressions ---------------------------------------------------------------
     def lookup(self, node, frame: Frame):
@@ -327,9 +355,33 @@ class Interpreter:
         return Seq(items, node)
 
     def _ev_dict(self, node, frame: Frame):
-        for v in node.values:
-            self.ev(v, frame)
-        return DictLit(node)
+        items = []
+        for k, v in zip(node.keys, node.values):
+            value = self.ev(v, frame)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                items.append((k.value, value))
+        return DictLit(node, tuple(items))
+
+    def _ev_subscript(self, node, frame: Frame):
+        """``layers[i]``, ``self.norms[i]``, ``self.parts["bn"]``."""
+        base = self.ev(node.value, frame)
+        index = self.ev(node.slice, frame)
+        if isinstance(base, DictLit) and isinstance(index, Str):
+            return dict(base.items).get(index.value)
+        if (
+            isinstance(base, IntList)
+            and isinstance(index, Int)
+            and -len(base.values) <= index.value < len(base.values)
+        ):
+            return Int(base.values[index.value])
+        if isinstance(base, Seq) and base.items and not isinstance(node.slice, ast.Slice):
+            if isinstance(index, Int):
+                n = len(base.items)
+                return base.items[index.value] if -n <= index.value < n else None
+            return _any_of(base.items)
+        if isinstance(base, Each) and not isinstance(node.slice, ast.Slice):
+            return _any_of(base.items)
+        return None
 
     def _ev_ifexp(self, node, frame: Frame):
         taken = constants.truth(self.ev(node.test, frame))
@@ -457,6 +509,16 @@ class Interpreter:
                     if _target_key(func.value):
                         self.bind(func.value, thread(self, owner, layer, owner.node, frame), frame)
                     return None
+                if func.attr == "append" and len(node.args) == 1 and _target_key(func.value):
+                    if isinstance(owner, (Seq, Each)):
+                        # a list filled in a loop: any of what was appended
+                        item = self.ev(node.args[0], frame)
+                        old = owner.items if isinstance(owner, Each) else owner.items
+                        new = None
+                        if item is not None and None not in old:
+                            new = Each(old + tuple(i for i in (item,) if not any(same(i, o) for o in old)))
+                        self._mutated(func.value, new, frame)
+                        return None
                 if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
                     self.records.assign_param(owner, node.args[0] if node.args else None, frame)
                 if func.attr in ("get_shape", "as_list") and not node.args:
@@ -479,6 +541,9 @@ class Interpreter:
             return self._call_partial(callee, node, args, kws, frame)
         if isinstance(callee, Layer):
             return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame)
+        if isinstance(callee, Each) and all(isinstance(i, Layer) for i in callee.items):
+            x = args[0] if args else kws.get("inputs")
+            return _merge_values([apply_layer(self, layer, x, frame) for layer in callee.items])
         if isinstance(callee, Sequential):
             return Tensor(callee.layout) if callee.layout else None
         if isinstance(callee, Func):
@@ -511,6 +576,18 @@ class Interpreter:
 
 
 _SHAPE_ATTRS = ("shape", "ndims", "rank")
+_UNROLL = 8  # loops over known sequences up to this long run iteration by iteration
+
+
+def _jumps(body) -> bool:
+    """Whether a loop body may leave an iteration early."""
+    for stmt in body:
+        for n in ast.walk(stmt):
+            if isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Raise)):
+                return True
+    return False
+
+
 _PARTIALS = ("partial", "functools.partial")
 
 
@@ -527,8 +604,45 @@ def _as_list(args):
     return args[0] if len(args) == 1 and isinstance(args[0], (IntList, Seq)) else None
 
 
-# Builtins that compute axes, when the module does not rebind them.
-_BUILTINS = {"len": _len, "range": constants.int_range, "list": _as_list, "tuple": _as_list}
+def _zip(args):
+    if args and all(isinstance(a, Seq) for a in args) and len({len(a.items) for a in args}) == 1:
+        return Seq(tuple(Seq(items) for items in zip(*(a.items for a in args))))
+    if args and all(isinstance(a, (Each, Seq)) and a.items for a in args):
+        # zip(self.convs, self.bns) of lists filled in a loop: pairs of any
+        pools = [_any_of(a.items) for a in args]
+        if None not in pools and not any(isinstance(p, Each) for p in pools):
+            return Each((Seq(tuple(pools)),))
+    return None
+
+
+def _enumerate(args):
+    if len(args) == 1 and isinstance(args[0], Seq):
+        return Seq(tuple(Seq((Int(i), item)) for i, item in enumerate(args[0].items)))
+    if len(args) == 1 and isinstance(args[0], Each):
+        return Each(tuple(Seq((None, item)) for item in args[0].items))
+    return None
+
+
+def _any_of(items):
+    """One element of a collection, not knowing which."""
+    distinct = []
+    for item in items:
+        if item is None:
+            return None
+        if not any(same(item, d) for d in distinct):
+            distinct.append(item)
+    return distinct[0] if len(distinct) == 1 else Each(tuple(distinct))
+
+
+# Builtins that compute axes and walk collections, when the module does not rebind them.
+_BUILTINS = {
+    "len": _len,
+    "range": constants.int_range,
+    "list": _as_list,
+    "tuple": _as_list,
+    "zip": _zip,
+    "enumerate": _enumerate,
+}
 
 _HANDLERS = {
     ast.Name: Interpreter._ev_name,
@@ -545,5 +659,6 @@ _HANDLERS = {
     ast.Compare: Interpreter._ev_compare,
     ast.ListComp: Interpreter._ev_listcomp,
     ast.Lambda: Interpreter._ev_lambda,
+    ast.Subscript: Interpreter._ev_subscript,
     ast.NamedExpr: Interpreter._ev_named,
 }

@@ -143,6 +143,7 @@ class Func:
 @dataclass(frozen=True)
 class DictLit:
     node: ast.expr  # ast.Dict or a dict(...) call
+    items: tuple = field(default=(), compare=False, hash=False)  # (str key, value) pairs
 
 
 @dataclass(eq=False)
@@ -183,6 +184,15 @@ class ModuleRef:
 
     interp: object = field(compare=False, hash=False)
     path: str = ""
+
+
+@dataclass(frozen=True)
+class Each:
+    """A collection of unknown length whose elements are among ``items``
+    (``[BatchNormalization(axis=1) for _ in range(n)]``, a list filled by
+    ``append`` in a loop): any element, when indexed or iterated."""
+
+    items: tuple
 
 
 def same(a, b) -> bool:

@@ -466,6 +466,15 @@ _add(["tf.shape"], "input out_type name", "shape_of", {"input": "input"})
 # keeps the layout only when reshaped to its own shape (a DCGAN idiom)
 _add(["tf.reshape"], "tensor shape name", "reshape", {"input": "tensor", "shape": "shape"})
 
+# --- slim's repeat and stack: the layer applied to the input, with the rest ----------
+_add(["slim.repeat"], "inputs repetitions layer", "repeat", {"input": "inputs", "layer": "layer"})
+_add(
+    ["slim.stack"],
+    "inputs layer stack_args",
+    "stack",
+    {"input": "inputs", "layer": "layer", "each": "stack_args"},
+)
+
 # --- known, with no effect on layouts ------------------------------------------------
 _add(["slim.arg_scope"], "list_ops_or_scope", "arg_scope", {"ops": "list_ops_or_scope"})
 _add(["slim.fully_connected", "slim.layer_norm", "slim.instance_norm", "slim.group_norm"], "inputs", "opaque")

@@ -23,6 +23,7 @@ class Effects:
         self.module = interp.module
         self.formats = interp.formats
         self.records = interp.records
+        self._merged: dict = {}  # repeat/stack call -> the layer call it stands for
         self._handlers = {
             "conv": self._conv,
             "conv_layer": self._conv_layer,
@@ -44,6 +45,8 @@ class Effects:
             "variable": self._variable,
             "assign": self._assign,
             "reshape": self._reshape,
+            "repeat": self._repeat,
+            "stack": self._stack,
         }
 
     def apply(self, name: str, call: ast.Call, args, kws, frame: Frame):
@@ -125,9 +128,10 @@ class Effects:
             df_val, df_node = b.value(param), b.node(param)
             scoped = None
             if df_node is None:
-                scoped = self.formats.scoped(frame, api.name, param)
-                if scoped is not None and scoped is not _OPAQUE:
-                    df_val = self.interp.ev(scoped, frame)
+                arg = self.formats.scoped_arg(frame, api.name, param)
+                scoped = arg if arg is None or arg is _OPAQUE else arg.node
+                if arg is not None and arg is not _OPAQUE:
+                    df_val = arg.value
             known = df_node is not None or (scoped is None and not b.opaque)
             if known or (scoped is not None and scoped is not _OPAQUE):
                 self.interp.record(
@@ -197,6 +201,45 @@ class Effects:
         if fmt is not None and fmt.last == x.layout.last:
             return x.keep(False)
         return None
+
+    def _repeat(self, api, b: Bound, call, args, frame):
+        """``slim.repeat(net, n, slim.conv2d, 64, [3, 3])``: the layer applied
+        (n times: the same layout each time), reported at the repeat."""
+        layer = b.node(api.roles["layer"])
+        x_node = b.node(api.roles["input"])
+        if layer is None or x_node is None or b.star_args or len(call.args) < 3:
+            return None
+        return self._apply_to(
+            layer, x_node, b.input(api), call.args[3:], args[3:], call.keywords, call, frame
+        )
+
+    def _stack(self, api, b: Bound, call, args, frame):
+        """``slim.stack(net, slim.conv2d, [(32, [3, 3]), (64, [1, 1])])``."""
+        layer, x_node, each = (b.node(api.roles[r]) for r in ("layer", "input", "each"))
+        if layer is None or x_node is None or not isinstance(each, (ast.List, ast.Tuple)):
+            return None
+        x = b.input(api)
+        for item in each.elts:
+            extra = item.elts if isinstance(item, (ast.List, ast.Tuple)) else [item]
+            values = [self.interp.ev(e, frame) for e in extra]
+            x = self._apply_to(layer, x_node, x, extra, values, call.keywords, call, frame)
+        return x
+
+    def _apply_to(self, layer, x_node, x, extra_nodes, extra_values, keywords, at, frame):
+        name = self.module.imports.resolve(layer)
+        if name is None:
+            return None
+        key = (id(at), id(extra_nodes[0]) if extra_nodes else None)
+        merged = self._merged.get(key)
+        if merged is None:
+            merged = ast.Call(
+                func=layer, args=[x_node, *extra_nodes], keywords=[k for k in keywords if k.arg != "scope"]
+            )
+            ast.copy_location(merged, at)
+            merged.end_lineno, merged.end_col_offset = at.end_lineno, at.end_col_offset
+            self._merged[key] = merged
+        kws = {k.arg: self.interp.ev(k.value, frame) for k in merged.keywords if k.arg}
+        return self.apply(name, merged, [x, *extra_values], kws, frame)
 
     def _reshape(self, api, b: Bound, call, args, frame):
         """``tf.reshape(t, t.get_shape())`` / ``tf.reshape(t, tf.shape(t))``:

@@ -8,7 +8,7 @@ import ast
 from bnlint.analysis.frame import _OPAQUE, Frame, _dim_ordering
 from bnlint.analysis.layout import Layout, is_format_string, parse_format
 from bnlint.analysis.signature import Bound, positional_after
-from bnlint.analysis.values import NoneConst, Str
+from bnlint.analysis.values import ArgScope, NoneConst, Scope, ScopedArg, Str
 
 
 class Formats:
@@ -56,18 +56,19 @@ class Formats:
             if df_node is None and starred:
                 return None
         if df_node is None and api.slim:
-            scoped = self.scoped(frame, api.name, "data_format")
+            scoped = self.scoped_arg(frame, api.name, "data_format")
             if scoped is _OPAQUE:
                 return None
             if scoped is not None:
-                df_node, df_val = scoped, self.interp.ev(scoped, frame)
+                df_node, df_val = scoped.node, scoped.value
         if api.rank is None and df_node is None:
             return Layout(None, True)
         return self.layout_of(df_val, df_node is not None, api.rank, api.default_format)
 
     def arg_scope(self, node, frame: Frame):
-        """(ops, {keyword: node}) of a ``slim.arg_scope(...)`` call, _OPAQUE
-        when its ops or keywords cannot be read, None if not one."""
+        """The scopes ``with slim.arg_scope(...)`` puts in force: [Scope],
+        the scopes of an ArgScope value it is given (``my_arg_scope()``),
+        [_OPAQUE] when they cannot be read; None if not an arg_scope."""
         if not isinstance(node, ast.Call):
             return None
         name = self.module.imports.resolve(node.func)
@@ -78,27 +79,54 @@ class Formats:
             if k.arg == "list_ops_or_scope":
                 ops_node = k.value
         if not isinstance(ops_node, (ast.List, ast.Tuple)):
-            return _OPAQUE
+            value = self.interp.ev(ops_node, frame) if ops_node is not None else None
+            return list(value.scopes) if isinstance(value, ArgScope) else [_OPAQUE]
         ops = {self.module.imports.resolve(e) for e in ops_node.elts}
         if None in ops:
-            return _OPAQUE
+            return [_OPAQUE]
+        kws = []
         for k in node.keywords:
             if k.arg is None:
-                return _OPAQUE
-            self.interp.ev(k.value, frame)
-        return (ops, {k.arg: k.value for k in node.keywords if k.arg != "list_ops_or_scope"})
+                return [_OPAQUE]
+            value = self.interp.ev(k.value, frame)
+            if k.arg != "list_ops_or_scope":
+                kws.append(
+                    (
+                        k.arg,
+                        ScopedArg(k.value, value, self.module.imports.resolve(k.value), self.module, node),
+                    )
+                )
+        return [Scope(frozenset(ops), tuple(kws), node)]
 
     @staticmethod
-    def scoped(frame: Frame, op: str, kw: str):
-        """The arg_scope value for ``kw`` of ``op``; _OPAQUE if unknowable."""
+    def in_force(frame: Frame) -> tuple:
+        """Every scope in force in ``frame``, outermost first."""
+        chain = []
+        f = frame
+        while f is not None:
+            chain.append(f.arg_scopes)
+            f = f.parent
+        return tuple(s for scopes in reversed(chain) for s in scopes)
+
+    @staticmethod
+    def scoped_arg(frame: Frame, op: str, kw: str):
+        """The ScopedArg an arg_scope gives ``op`` for ``kw``; _OPAQUE if
+        unknowable; None if none does."""
         f = frame
         while f is not None:
             for scope in reversed(f.arg_scopes):
                 if scope is _OPAQUE:
                     return _OPAQUE
-                ops, kws = scope
-                if op in ops or (op.startswith("slim.conv") and "slim.convolution" in ops):
-                    if kw in kws:
-                        return kws[kw]
+                if op in scope.ops or (op.startswith("slim.conv") and "slim.convolution" in scope.ops):
+                    arg = scope.get(kw)
+                    if arg is not None:
+                        return arg
             f = f.parent
         return None
+
+    @classmethod
+    def scoped(cls, frame: Frame, op: str, kw: str):
+        """The node an arg_scope gives ``op`` for ``kw``; _OPAQUE if
+        unknowable; None if none does."""
+        arg = cls.scoped_arg(frame, op, kw)
+        return arg if arg is None or arg is _OPAQUE else arg.node

@@ -22,6 +22,7 @@ from bnlint.analysis.layout import Layout
 from bnlint.analysis.names import dotted
 from bnlint.analysis.records import Records
 from bnlint.analysis.values import (
+    ArgScope,
     Bool,
     ClassInfo,
     DictLit,
@@ -184,14 +185,16 @@ class Interpreter:
     def _with(self, stmt, frame: Frame) -> None:
         pushed = 0
         for item in stmt.items:
-            scope = self.formats.arg_scope(item.context_expr, frame)
-            if scope is not None:
-                frame.arg_scopes.append(scope)
-                pushed += 1
+            scopes = self.formats.arg_scope(item.context_expr, frame)
+            if scopes is not None:
+                frame.arg_scopes.extend(scopes)
+                pushed += len(scopes)
             else:
                 self.ev(item.context_expr, frame)
             if item.optional_vars is not None:
-                self.bind(item.optional_vars, None, frame)
+                # ``with slim.arg_scope(...) as sc``: the scopes in force
+                value = ArgScope(self.formats.in_force(frame)) if scopes is not None else None
+                self.bind(item.optional_vars, value, frame)
         self.exec_block(stmt.body, frame)
         for _ in range(pushed):
             frame.arg_scopes.pop()

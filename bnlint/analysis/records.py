@@ -7,7 +7,7 @@ import ast
 
 from bnlint.analysis import catalog
 from bnlint.analysis.formats import Formats
-from bnlint.analysis.frame import Frame
+from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.signature import bind
 from bnlint.analysis.values import Int, IntList, Moments, Param, Seq, Tensor
 
@@ -74,20 +74,30 @@ class Records:
         if layout is None:
             return
         fn_node = next((k.value for k in call.keywords if k.arg == "normalizer_fn"), None)
+        fn_name = self.module.imports.resolve(fn_node) if fn_node is not None else None
+        fn_scope = None
         if fn_node is None:
-            return  # positional, or from an arg_scope: not followed
-        imports = self.module.imports
-        fn_name = imports.resolve(fn_node)
-        if fn_name is None and self.interp.lookup(fn_node, frame) is not None:
+            # from an arg_scope over the conv (perhaps built by a function)
+            fn_scope = Formats.scoped_arg(frame, api.name, "normalizer_fn")
+            if fn_scope is None or fn_scope is _OPAQUE or len(call.args) > api.params.index("normalizer_fn"):
+                return
+            fn_node, fn_name = fn_scope.node, fn_scope.name
+        elif fn_name is None and self.interp.lookup(fn_node, frame) is not None:
             return
-        # arg_scope applies to the normalizer call too: a format or params
-        # it may give make the normalizer's format unknown here.
-        if fn_name and Formats.scoped(frame, fn_name, "data_format") is not None:
+        # an arg_scope over the batch norm itself gives it its data_format
+        bn_format = Formats.scoped_arg(frame, fn_name, "data_format") if fn_name else None
+        if bn_format is _OPAQUE:
             return
         params_node = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
-        if params_node is None and Formats.scoped(frame, api.name, "normalizer_params") is not None:
-            return
-        params = self.interp.ev(params_node, frame) if params_node is not None else None
+        params_scope = None
+        if params_node is None:
+            params_scope = Formats.scoped_arg(frame, api.name, "normalizer_params")
+            if params_scope is _OPAQUE:
+                return
+        if params_scope is not None:
+            params_node, params = params_scope.node, params_scope.value
+        else:
+            params = self.interp.ev(params_node, frame) if params_node is not None else None
         if params_node is None and b.star_kwargs:
             return
         self.interp.record(
@@ -98,6 +108,10 @@ class Records:
             fn=fn_name,
             params_node=params_node,
             params=params,
+            fn_scope=fn_scope,
+            params_scope=params_scope,
+            bn_format=bn_format,
+            conv_format=Formats.scoped_arg(frame, api.name, "data_format"),
         )
 
     def param_shape(self, call, shape, frame):

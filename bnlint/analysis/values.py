@@ -179,6 +179,38 @@ class Partial:
 
 
 @dataclass(frozen=True)
+class ScopedArg:
+    """A keyword an ``arg_scope`` gives its ops: where it is written, its
+    value there, and the canonical API it names (for ``normalizer_fn``)."""
+
+    node: ast.expr = field(compare=False, hash=False)
+    value: object = field(compare=False, hash=False)
+    name: str | None = None
+    module: object = field(default=None, compare=False, hash=False)
+    scope_call: ast.Call | None = field(default=None, compare=False, hash=False)  # the arg_scope(...)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One ``slim.arg_scope(ops, **kwargs)``."""
+
+    ops: frozenset
+    kws: tuple  # (keyword, ScopedArg) pairs
+    node: ast.Call = field(compare=False, hash=False)
+
+    def get(self, kw: str):
+        return dict(self.kws).get(kw)
+
+
+@dataclass(frozen=True)
+class ArgScope:
+    """The scope ``with slim.arg_scope(...) as sc`` yields (every scope in
+    force), as a function returns it for ``with slim.arg_scope(fn()):``."""
+
+    scopes: tuple
+
+
+@dataclass(frozen=True)
 class ModuleRef:
     """A project module bound by ``import ops`` / ``from . import ops``."""
 

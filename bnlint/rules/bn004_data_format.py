@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis.frame import _OPAQUE
 from bnlint.analysis.layout import parse_format
 from bnlint.analysis.values import DictLit, NoneConst, Str
-from bnlint.diagnostics import Fix, SetArg, SetKey
+from bnlint.diagnostics import Fix, Replace, SetArg, SetKey
 from bnlint.rules.base import Rule, RuleContext, mentions_channels_first, mentions_conv
 
 
@@ -111,35 +112,79 @@ class DataFormat(Rule):
             layout = layouts[0]
             params_node = site.info.get("params_node")
             params = site.info.get("params")
+            bn_format = site.info.get("bn_format")
             if params_node is None:
                 state = "absent"
             elif isinstance(params, DictLit):
                 state = _dict_format(ctx, params.node)
             else:
                 state = "unknown"
+            if state == "absent" and bn_format is not None:
+                # an arg_scope over batch_norm gives it its data_format
+                fmt_value = (
+                    parse_format(bn_format.value.value, None) if isinstance(bn_format.value, Str) else None
+                )
+                state = fmt_value.last if fmt_value is not None else "unknown"
             if state == "unknown" or (state == "absent" and layout.last) or state is layout.last:
                 continue
             fmt = _slim_format(layout)
-            conv_span = ctx.source.span(site.node)
             q = ctx.quote()
             value = f"{q}{fmt}{q}"
-            if params_node is None:
-                edit = SetArg(conv_span, "normalizer_params", f"{{{q}data_format{q}: {value}}}")
-            elif params_node is params.node:
-                edit = SetKey(ctx.source.span(params.node), "data_format", value)
-            elif isinstance(params_node, ast.Name):
-                edit = SetArg(
-                    conv_span,
-                    "normalizer_params",
-                    f"{{**{params_node.id}, {q}data_format{q}: {value}}}",
+            conv_format = site.info.get("conv_format")
+            scope = site.info.get("params_scope")
+            if (
+                scope is not None
+                and conv_format is not None
+                and conv_format is not _OPAQUE
+                and conv_format.scope_call is scope.scope_call
+                and isinstance(conv_format.node, ast.Name)
+            ):
+                # the same arg_scope gives the conv a data_format parameter: follow it
+                value = conv_format.node.id
+            edit, target = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)
+            ran = "NCHW" if state is False else "NHWC"
+            if bn_format is not None and params_node is None:
+                message = (
+                    f"the `batch_norm` normalizer of this {layout.describe()} conv gets "
+                    f"data_format='{ran}' from an arg_scope over batch_norm; pass data_format='{fmt}' there"
                 )
             else:
-                edit = None
-            message = (
-                f"the `batch_norm` normalizer of this {layout.describe()} conv runs with "
-                f"data_format='{'NCHW' if state is False else 'NHWC'}'; "
-                f"pass 'data_format': '{fmt}' in normalizer_params"
-            )
+                message = (
+                    f"the `batch_norm` normalizer of this {layout.describe()} conv runs with "
+                    f"data_format='{ran}'; pass 'data_format': '{fmt}' in normalizer_params"
+                )
             fix = Fix(f"Set data_format='{fmt}' in normalizer_params", (edit,)) if edit else None
-            out.append(ctx.diagnostic(self.code, site.node.func, message, fix, site=site, layouts=layouts))
+            out.append(ctx.diagnostic(self.code, target, message, fix, site=site, layouts=layouts))
         return out
+
+    @staticmethod
+    def _normalizer_edit(ctx, site, params_node, params, bn_format, value):
+        """(edit, node to report at): the fix goes where the setting is
+        written, an arg_scope included, when that is in this module."""
+        q = ctx.quote()
+        local = lambda arg: arg is None or arg.module is ctx.module  # noqa: E731
+        scope = site.info.get("params_scope")
+        if bn_format is not None and params_node is None:
+            if not local(bn_format):
+                return None, site.node.func
+            return Replace(ctx.source.span(bn_format.node), value), bn_format.node
+        if not local(scope) or not local(site.info.get("fn_scope")):
+            return None, site.node.func
+        if params_node is None:
+            fn_scope = site.info.get("fn_scope")
+            if fn_scope is not None:  # normalizer_fn from an arg_scope: its params go there too
+                span = ctx.source.span(fn_scope.scope_call)
+                return SetArg(
+                    span, "normalizer_params", f"{{{q}data_format{q}: {value}}}"
+                ), fn_scope.scope_call
+            return SetArg(
+                ctx.source.span(site.node), "normalizer_params", f"{{{q}data_format{q}: {value}}}"
+            ), site.node.func
+        target = params_node if scope is not None else site.node.func
+        if isinstance(params, DictLit) and (params_node is params.node or scope is not None):
+            # the dict literal itself (in the arg_scope's function, say)
+            return SetKey(ctx.source.span(params.node), "data_format", value), target
+        if isinstance(params_node, ast.Name) and scope is None:
+            code = f"{{**{params_node.id}, {q}data_format{q}: {value}}}"
+            return SetArg(ctx.source.span(site.node), "normalizer_params", code), target
+        return None, target

@@ -10,7 +10,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.signature import Bound, bind
-from bnlint.analysis.values import Layer, Moments, Param, Seq, Sequential, Str, Tensor
+from bnlint.analysis.values import Layer, Moments, Param, Seq, Sequential, ShapeOf, Str, Tensor
 
 _PRESERVING = catalog.of_effect("preserve")
 
@@ -45,6 +45,9 @@ class Effects:
             "variable": self._variable,
             "assign": self._assign,
             "reshape": self._reshape,
+            "shape_of": lambda api, b, call, args, frame: (
+                ShapeOf(b.input(api)) if isinstance(b.input(api), Tensor) else None
+            ),
             "repeat": self._repeat,
             "stack": self._stack,
         }

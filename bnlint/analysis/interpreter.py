@@ -40,6 +40,7 @@ from bnlint.analysis.values import (
     Seq,
     Sequential,
     ShapeOf,
+    ShapeSlice,
     Str,
     Tensor,
     same,
@@ -384,6 +385,8 @@ class Interpreter:
             return _any_of(base.items)
         if isinstance(base, Each) and not isinstance(node.slice, ast.Slice):
             return _any_of(base.items)
+        if isinstance(base, ShapeOf) and isinstance(node.slice, ast.Slice):
+            return ShapeSlice(base.tensor, node)
         return None
 
     def _ev_ifexp(self, node, frame: Frame):

@@ -9,7 +9,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.signature import bind
-from bnlint.analysis.values import Int, IntList, Moments, Param, Seq, Tensor
+from bnlint.analysis.values import Int, IntList, Moments, Param, Seq, ShapeSlice, Tensor
 
 _SLIM_BATCH_NORM = "slim.batch_norm"
 
@@ -122,6 +122,8 @@ class Records:
             v = self.interp.lookup(shape, frame)
             if isinstance(v, (IntList, Seq)) and isinstance(v.node, (ast.List, ast.Tuple)):
                 return Param(call, v.node)
+            if isinstance(v, ShapeSlice):  # params_shape = x.get_shape()[1:]
+                return Param(call, v.node, dynamic_of=v.tensor)
             return None
         # x.shape[1:], x.get_shape()[1:], x.get_shape().as_list()[1:], tf.shape(x)[1:]
         if isinstance(shape, ast.Subscript) and isinstance(shape.slice, ast.Slice):

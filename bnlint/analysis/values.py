@@ -113,6 +113,15 @@ class ShapeOf:
 
 
 @dataclass(frozen=True)
+class ShapeSlice:
+    """``x.get_shape()[1:]`` and the like, kept in a variable: a shape
+    read off a tracked tensor (``node`` is the subscript)."""
+
+    tensor: Tensor
+    node: ast.Subscript = field(compare=False, hash=False)
+
+
+@dataclass(frozen=True)
 class Param:
     """A variable created with a readable literal or dynamic shape."""
 

@@ -7,7 +7,8 @@ then times, alternating the tools run by run:
 
 - cold: ``bnlint check --no-cache`` vs ``ruff check --no-cache --select E,F``
 - warm: ``bnlint check`` (cache filled, nothing changed) vs ruff's cached run
-- one model file, start to finish, as pre-commit calls it
+- one model file, start to finish, as pre-commit calls it (the project's
+  other modules read for it), cache warm, after a change to that file
 - peak memory (max RSS of the bnlint process)
 
 and prints medians and ratios.  A script, not a test: these machines are
@@ -93,6 +94,7 @@ def main() -> None:
         None,
     )
 
+    original = open(one, encoding="utf-8").read() if one else None
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -112,8 +114,10 @@ def main() -> None:
         record("bnlint warm", bnlint + ["check", *env_cache, "."])
         record("ruff warm", ruff + ["check", "--select", "E,F", "."])
         if one:
-            record("bnlint one file", bnlint + ["check", "--no-cache", one])
-            record("ruff one file", ruff + ["check", "--no-cache", "--select", "E,F", one])
+            with open(one, "a", encoding="utf-8") as f:
+                f.write("# changed\n")  # one changed file, the cache otherwise warm
+            record("bnlint one file", bnlint + ["check", *env_cache, one])
+            record("ruff one file", ruff + ["check", "--select", "E,F", one])
     if flake8:
         record("flake8 -j2", flake8 + ["-j2", "--select", "E,F", "."])
 
@@ -122,13 +126,16 @@ def main() -> None:
     for k, v in results.items():
         print(f"{k:<18}{med[k]:>10.3f}{min(v):>10.3f}{len(v):>6}")
     print()
-    print(f"cold  bnlint/ruff: {med['bnlint cold'] / med['ruff cold']:.2f}x  (goal <= 2x)")
+    print(f"cold  bnlint/ruff: {med['bnlint cold'] / med['ruff cold']:.2f}x  (goal <= 1.5x)")
     print(f"warm  bnlint/ruff: {med['bnlint warm'] / med['ruff warm']:.2f}x  (goal <= 1x)")
     if one:
-        print(f"one file: {med['bnlint one file']:.3f} s  (goal <= 0.3 s)")
+        print(f"one changed file, warm cache: {med['bnlint one file']:.3f} s  (goal <= 0.3 s)")
     print(
-        f"peak memory (bnlint cold): {peak_mb(bnlint + ['check', '--no-cache', '.'], root)} MB  (goal < 300 MB)"
+        f"peak memory (bnlint cold): {peak_mb(bnlint + ['check', '--no-cache', '.'], root)} MB  (goal <= 300 MB)"
     )
+    if one and original is not None:
+        with open(one, "w", encoding="utf-8") as f:
+            f.write(original)
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -112,3 +112,16 @@ def test_unresolvable_or_ambiguous_import_is_silent(project):
     (project / "ops.py").unlink()  # now only sub/ops.py is found
     r = run("check", "--no-cache", "sub/model.py")
     assert "sub/model.py:5:12: BN001" in r.output, r.output
+
+
+def test_whole_run_cache_follows_modules_outside_the_run(project):
+    """``bnlint check app/`` reads ops.py, which it does not check: a change
+    there must not be hidden by the cached result of the whole run."""
+    (project / "app").mkdir()
+    (project / "app" / "model.py").write_text(MODEL.replace("from ops import", "from ops import"))
+    (project / "model.py").unlink()
+    assert run("check", "app").exit_code == 0
+    assert run("check", "app").exit_code == 0  # from the cache
+    (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    r = run("check", "app")
+    assert r.exit_code == 1 and "(in ops.py:9; fix it there)" in r.output, r.output

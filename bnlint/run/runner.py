@@ -283,8 +283,23 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
             r = Result(path)
             r.error = _problem(path, READ_ERROR, f"cannot read file: {exc.strerror or exc}")
             results[path] = r
-    files = ProjectFiles({p: d for p, d in datas.items() if not p.endswith(".ipynb")}, scan_importers)
     settings = {p: settings_for(p) for p in datas}
+    # Nothing changed since the last run over the same files: its results,
+    # without building the import graph again.
+    run_key = None
+    if cache is not None and not scan_importers:
+        listing = "|".join(
+            f"{p}:{content_hash(d)}:{settings[p].cache_key()}" for p, d in sorted(datas.items())
+        )
+        run_key = content_hash(listing.encode())
+        hit = cache.get(_RUN, run_key)
+        if hit is not None and _deps_unchanged([None, None, hit[1]]) and set(hit[0]) == set(datas):
+            for path, (diags, error) in hit[0].items():
+                results[path] = Result(
+                    path, [from_dict(d) for d in diags], from_dict(error) if error else None
+                )
+            return [results[p] for p in paths]
+    files = ProjectFiles({p: d for p, d in datas.items() if not p.endswith(".ipynb")}, scan_importers)
     candidates = []
     for path, data in datas.items():
         # the prefilter is sound for notebooks too: their JSON holds the code
@@ -342,7 +357,9 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
     workers = _Workers()
     for entries, _ in jobs:
         workers.submit((entries, speedups))
+    outs = []
     for (_, keys), (out, deps) in zip(jobs, workers.results()):
+        outs.append((out, deps))
         for path, r in out.items():
             results[path] = r
             if cache is not None and not r.internal:
@@ -352,8 +369,21 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
                     [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None, deps],
                 )
     if cache is not None:
+        if run_key is not None and not any(r.internal for r in results.values()):
+            run_deps = {}
+            for _, (_, deps) in zip(jobs, outs):
+                run_deps.update(deps)
+            summary = {
+                p: [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None]
+                for p, r in results.items()
+                if p in datas
+            }
+            cache.put(_RUN, run_key, [summary, run_deps])
         cache.save()
     return [results[p] for p in paths]
+
+
+_RUN = "<last run>"  # the cache entry of a whole run's results
 
 
 def _settings_of(settings: dict) -> Settings:

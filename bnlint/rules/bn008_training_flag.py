@@ -92,6 +92,19 @@ class TrainingFlagMissing(Rule):
                 if attr:
                     return attr
             fn = _enclosing([f for f in functions if f is not fn and f.lineno < fn.lineno], fn)
+        return self._module_flag(ctx)
+
+    @staticmethod
+    def _module_flag(ctx) -> str | None:
+        """``is_training = tf.placeholder(tf.bool)`` at module level."""
+        for stmt in ctx.tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+            ):
+                if stmt.targets[0].id in FLAGS[:5]:
+                    return stmt.targets[0].id
         return None
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import decimal
 import os
 
@@ -27,6 +28,16 @@ def complement(text: str) -> str | None:
     if text.startswith(".") and s.startswith("0."):
         s = s[1:]
     return s
+
+
+def _module_numbers(tree) -> dict:
+    """Module-level names assigned a number exactly once: name -> the literal."""
+    found: dict = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name = stmt.targets[0].id
+            found[name] = stmt.value if name not in found and number(stmt.value) is not None else False
+    return {k: v for k, v in found.items() if v is not False}
 
 
 def _is_test_file(path: str) -> bool:
@@ -58,7 +69,18 @@ class PytorchMomentum(Rule):
         out = []
         seen = set()
         tests = None
+        constants = None
         for s in settings(ctx, "momentum"):
+            constant = None
+            if isinstance(s.node, ast.Name):
+                constant = s.node.id
+                # BN_MOMENTUM = 0.1 at module level: reported, and fixed, there
+                if constants is None:
+                    constants = _module_numbers(ctx.tree)
+                node = constants.get(s.node.id)
+                if node is None:
+                    continue
+                s = dataclasses.replace(s, node=node)
             value = number(s.node)
             if value is None or not 0 < value < _LIMIT or id(s.node) in seen:
                 continue
@@ -71,7 +93,9 @@ class PytorchMomentum(Rule):
             fixed = complement(text)
             layer = s.api.name.rsplit(".", 1)[1]
             where = {
-                "call": f"`{layer}({s.name}={text})`",
+                "call": f"`{constant} = {text}`, the {s.name} of `{layer}`,"
+                if constant
+                else f"`{layer}({s.name}={text})`",
                 "partial": f"`partial({layer}, {s.name}={text})`",
                 "arg_scope": f"`arg_scope([{layer}], {s.name}={text})`",
                 "normalizer_params": f"`normalizer_params` `{s.name}: {text}`",

@@ -126,31 +126,9 @@ class Records:
                 return Param(call, v.node, dynamic_of=v.tensor)
             return None
         # x.shape[1:], x.get_shape()[1:], x.get_shape().as_list()[1:], tf.shape(x)[1:]
-        if isinstance(shape, ast.Subscript) and isinstance(shape.slice, ast.Slice):
-            base = shape.value
-            if (
-                isinstance(base, ast.Call)
-                and isinstance(base.func, ast.Attribute)
-                and base.func.attr == "as_list"
-            ):
-                base = base.func.value
-            tensor_node = None
-            if isinstance(base, ast.Attribute) and base.attr == "shape":
-                tensor_node = base.value
-            elif (
-                isinstance(base, ast.Call)
-                and isinstance(base.func, ast.Attribute)
-                and base.func.attr == "get_shape"
-            ):
-                tensor_node = base.func.value
-            elif isinstance(base, ast.Call) and base.args:
-                api = catalog.lookup(self.module.imports.resolve(base.func))
-                if api is not None and api.effect == "shape_of":
-                    tensor_node = base.args[0]
-            if tensor_node is not None:
-                t = self.interp.ev(tensor_node, frame)
-                if isinstance(t, Tensor):
-                    return Param(call, shape, dynamic_of=t)
+        v = self.interp.ev(shape, frame) if isinstance(shape, ast.Subscript) else None
+        if isinstance(v, ShapeSlice):
+            return Param(call, shape, dynamic_of=v.tensor)
         return None
 
     def assign_param(self, param: Param, value_node, frame: Frame) -> None:

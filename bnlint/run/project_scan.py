@@ -77,25 +77,7 @@ def bindings(data: bytes) -> list[tuple[int, str, str | None]]:
 def imported_names(data: bytes) -> list[tuple[int, str]]:
     """(level, dotted module) for every module an import may name,
     submodules of ``from X import y`` included."""
-    if b"import" not in data:
-        return []
-    out = []
-    for m in _IMPORT.finditer(data):
-        if m.group(4) is not None:
-            for part in m.group(4).split(b","):
-                name = part.strip().split(b" ")[0].decode("ascii", "replace")
-                if name:
-                    out.append((0, name))
-            continue
-        level = len(m.group(1))
-        module = m.group(2).decode("ascii", "replace")
-        if module or level:
-            out.append((level, module))
-        for part in m.group(3).split(b","):
-            name = part.strip().strip(b"()").split(b" ")[0].decode("ascii", "replace")
-            if name and name != "*" and name.isidentifier():
-                out.append((level, f"{module}.{name}" if module else name))
-    return out
+    return list(dict.fromkeys((level, module) for level, module, _ in bindings(data)))
 
 
 class ImportGraph:

@@ -30,10 +30,6 @@ class Bound:
     def node(self, name: str) -> ast.expr | None:
         return self.given.get(name, (None, None))[1]
 
-    def unknowable(self, name: str) -> bool:
-        """Whether ``name`` may be passed in a way we cannot see."""
-        return name not in self.given and (self.star_kwargs or self.star_args)
-
     @property
     def opaque(self) -> bool:
         return self.star_args or self.star_kwargs

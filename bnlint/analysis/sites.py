@@ -37,9 +37,6 @@ class Site:
     def layouts(self) -> list[Layout]:
         return [c.layout for c in self.contexts if c.layout is not None]
 
-    def reached_with(self, layout: Layout) -> list[Context]:
-        return [c for c in self.reached if c.layout == layout]
-
 
 class Sites:
     def __init__(self) -> None:

@@ -1,3 +1,3 @@
-"""bnlint: find and fix batch normalization that is not per channel."""
+"""bnlint: find and fix batch normalization that is not per channel, or that trains wrong."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

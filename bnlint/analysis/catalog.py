@@ -422,6 +422,7 @@ _add(
     {"data_format": "data_format"},
 )
 _add(["keras.layers.TimeDistributed"], "layer", "time_distributed", {"layer": "layer"})
+_add(["keras.Input", "keras.layers.Input", "keras.layers.InputLayer"], "shape batch_size", "model_input")
 _add(
     ["keras.layers.Lambda"], "function output_shape mask arguments", "lambda_layer", {"function": "function"}
 )

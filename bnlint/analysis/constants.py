@@ -76,13 +76,14 @@ _ARITH = {
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
 }
 
 
 def arithmetic(op, left, right) -> Int | None:
     if isinstance(left, Int) and isinstance(right, Int):
         fn = _ARITH.get(type(op))
-        if fn is not None and not (isinstance(op, ast.FloorDiv) and right.value == 0):
+        if fn is not None and not (isinstance(op, (ast.FloorDiv, ast.Mod)) and right.value == 0):
             return Int(fn(left.value, right.value))
     return None
 

@@ -10,7 +10,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.signature import Bound, bind
-from bnlint.analysis.values import Layer, Moments, Param, Seq, Sequential, ShapeOf, Str, Tensor
+from bnlint.analysis.values import KerasInput, Layer, Moments, Param, Seq, Sequential, ShapeOf, Str, Tensor
 
 _PRESERVING = catalog.of_effect("preserve")
 
@@ -45,6 +45,7 @@ class Effects:
             "variable": self._variable,
             "assign": self._assign,
             "reshape": self._reshape,
+            "model_input": lambda api, b, call, args, frame: KerasInput(),
             "shape_of": lambda api, b, call, args, frame: (
                 ShapeOf(b.input(api)) if isinstance(b.input(api), Tensor) else None
             ),
@@ -360,6 +361,8 @@ def apply_layer(interp, layer: Layer, x, frame: Frame):
 
 def thread(interp, model: Sequential | None, layer, node, frame: Frame) -> Sequential:
     """Append a layer to a Sequential model (None: an empty one)."""
+    if isinstance(layer, KerasInput) and (model is None or model.layout is None):
+        return Sequential(node, None)  # the model's input: nothing to follow yet
     if not isinstance(layer, Layer):
         return Sequential(node, None)
     last = None

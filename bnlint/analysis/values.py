@@ -97,6 +97,12 @@ class Layer:
 
 
 @dataclass(frozen=True)
+class KerasInput:
+    """``keras.Input(...)`` / ``InputLayer``: the start of a model, which
+    a Sequential model's layer list may begin with."""
+
+
+@dataclass(frozen=True)
 class Sequential:
     """A Keras Sequential model being built; ``layout`` is its output."""
 

@@ -123,7 +123,7 @@ class Project:
         except OSError:
             return None
         self.read_paths.add(path)
-        key = (path, hash(data))
+        key = (path, display_path(path), hash(data))  # the display follows the working folder
         if self._shared is not None and key in self._shared:
             return self._shared[key]
         try:
@@ -132,13 +132,14 @@ class Project:
         except (SyntaxError, UnicodeDecodeError, LookupError, ValueError, RecursionError, MemoryError):
             facts = None
         else:
-            facts = ModuleFacts(_display(path), tree, source.text, source)
+            facts = ModuleFacts(display_path(path), tree, source.text, source)
         if self._shared is not None:
             self._shared[key] = facts
         return facts
 
 
-def _display(path: str) -> str:
+def display_path(path: str) -> str:
+    """How findings name a module: relative to the working folder when inside it."""
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
 

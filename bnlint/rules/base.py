@@ -148,6 +148,7 @@ class Rule:
     default_enabled: bool = True
     fix_safety: str = "safe"
     needs_conv: bool = True  # its findings need a conv spelled in the file
+    needs_analysis: bool = True  # reads the layout analysis' sites (not only the syntax)
 
     def check(self, ctx: RuleContext) -> list[Diagnostic]:
         raise NotImplementedError

@@ -54,6 +54,7 @@ class NormalizerString(Rule):
     name = "normalizer-fn-string"
     summary = "normalizer_fn passed as a string instead of the function"
     needs_conv = False  # normalizer_fn= says there is one
+    needs_analysis = False
 
     def may_fire(self, data: bytes) -> bool:
         return _STRING_NORMALIZER.search(data) is not None

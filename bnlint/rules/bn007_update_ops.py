@@ -18,6 +18,7 @@ class UpdateOpsNotRun(Rule):
     name = "update-ops-not-run"
     summary = "train op built without the batch norm updates in UPDATE_OPS: moving statistics never change"
     needs_conv = False
+    needs_analysis = False
 
     def may_fire(self, data: bytes) -> bool:
         # the train op is built here; the batch norm may be in another module

@@ -38,6 +38,7 @@ class TrainingFlagMissing(Rule):
     name = "training-flag-missing"
     summary = "batch norm in inference mode (no training flag, or training=False) where the model trains"
     needs_conv = False
+    needs_analysis = False
 
     def may_fire(self, data: bytes) -> bool:
         return b"batch_normalization" in data or (b"GradientTape" in data and b"training=False" in data)

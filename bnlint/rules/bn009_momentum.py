@@ -57,6 +57,8 @@ class PytorchMomentum(Rule):
     code = "BN009"
     name = "pytorch-momentum"
     summary = "batch norm momentum/decay below 0.5: PyTorch's convention, the moving statistics follow the last batch"
+    needs_conv = False
+    needs_analysis = False
 
     def may_fire(self, data: bytes) -> bool:
         return has_any(data, b"momentum", b"decay") and has_any(

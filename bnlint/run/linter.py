@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 
 from bnlint.analysis.module import ModuleFacts
-from bnlint.analysis.project import Project
+from bnlint.analysis.project import Project, display_path
 from bnlint.analysis.session import Session
 from bnlint.diagnostics import Diagnostic
 from bnlint.rules import RULES
@@ -85,6 +85,7 @@ class Entry:
     data: bytes
     settings: Settings = DEFAULT
     checked: bool = True
+    analyse: bool = True  # False: only rules that read the syntax can fire on it
 
 
 def lint_source(
@@ -163,7 +164,9 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
         except (SyntaxError, UnicodeDecodeError, LookupError, ValueError, RecursionError, MemoryError) as exc:
             result.error = _syntax_error(entry.path, exc)
         else:
-            facts = ModuleFacts(entry.path, tree, source.text, source)
+            # messages name modules the same way whether or not they are entries
+            shown = entry.path if entry.path == "-" else display_path(os.path.realpath(entry.path))
+            facts = ModuleFacts(shown, tree, source.text, source)
             if project is not None and entry.path != "-":
                 project.add(entry.path, facts)
             parsed.append((entry, facts))
@@ -175,8 +178,9 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
         return results
     session = Session(project, skip_unrelated=skip_unrelated)
     try:
-        for _, facts in parsed:
-            session.analyse(facts)
+        for entry, facts in parsed:
+            if entry.analyse:
+                session.analyse(facts)
     except RecursionError:
         for e, _ in checked.values():
             results[e.path].error = Diagnostic(
@@ -192,8 +196,10 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
             results[e.path].internal = True
         return results
     found: dict[str, list[Diagnostic]] = {e.path: [] for e, _ in checked.values()}
-    for interp in list(session.interps.values()):
-        facts = interp.module
+    modules = {_key(i.module.path): i.module for i in session.interps.values()}
+    for e, f in checked.values():
+        modules.setdefault(_key(e.path), f)  # a module only the syntax rules read
+    for facts in modules.values():
         sites = session.sites.in_module(facts)
         if not any(True for _ in sites) and _key(facts.path) not in checked:
             continue

@@ -321,11 +321,23 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
         else:
             candidates.append(path)
     notebooks = [p for p in candidates if p.endswith(".ipynb")]
-    modules = [p for p in candidates if not p.endswith(".ipynb")]
+    # a file only the syntax rules can fire on is parsed, not analysed
+    syntax_only = [
+        p
+        for p in candidates
+        if speedups
+        and not p.endswith(".ipynb")
+        and not prefilter.needs_analysis(datas[p], enabled_rules(settings[p]))
+        and not files.imports_project(p)
+        and not files.fed_by_callers(p)
+    ]
+    modules = [p for p in candidates if not p.endswith(".ipynb") and p not in set(syntax_only)]
     members = {files.real[p] for p in modules} | set(files.callers(modules))
     digests = {r: content_hash(files.data_of(r) or b"") for r in members}
+    syntax_set = set(syntax_only)
     jobs = []
-    for group in files.groups(members) + [[p] for p in notebooks]:
+    single = [[p] for p in notebooks] + [[files.real[p]] for p in syntax_only]
+    for group in files.groups(members) + single:
         checked = [files.display(r) for r in group if files.display(r) in datas]
         if not checked:
             continue
@@ -351,6 +363,7 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
                     files.data_of(r) or b"",
                     settings[path] if is_checked else _settings_of(settings),
                     is_checked,
+                    analyse=path not in syntax_set,
                 )
             )
         jobs.append((entries, keys))

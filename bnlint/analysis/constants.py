@@ -11,6 +11,11 @@ import operator
 from bnlint.analysis.values import Bool, Int, IntList, NoneConst, Seq, Str, Tensor
 
 
+def is_literal(node, value) -> bool:
+    """Whether ``node`` is the literal ``True`` / ``False`` / ``None``."""
+    return isinstance(node, ast.Constant) and node.value is value
+
+
 def truth(value) -> bool | None:
     """Whether a value is true, when that is known."""
     if isinstance(value, Bool):

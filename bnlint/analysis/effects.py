@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.analysis import catalog
+from bnlint.analysis.constants import is_literal
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.signature import Bound, bind
@@ -93,7 +94,8 @@ class Effects:
                 or self.formats.scoped(frame, api.name, "normalizer_fn") is not None
             ):
                 return None
-            if not _is_none(keywords.get("activation_fn")) or _is_none(keywords.get("biases_initializer")):
+            act, init = keywords.get("activation_fn"), keywords.get("biases_initializer")
+            if not is_literal(act, None) or is_literal(init, None):
                 return None
             if self.formats.scoped(frame, api.name, "activation_fn") is not None:
                 return None
@@ -101,9 +103,9 @@ class Effects:
         if not api.roles.get("use_bias"):
             return None  # tf.nn convs add no bias
         use_bias, act = keywords.get("use_bias"), keywords.get("activation")
-        if use_bias is not None and not _is_true(use_bias):
+        if use_bias is not None and not is_literal(use_bias, True):
             return None
-        if act is not None and not _is_none(act):
+        if act is not None and not is_literal(act, None):
             return None
         return (self.module, call, "use_bias")
 
@@ -248,18 +250,12 @@ class Effects:
     def _reshape(self, api, b: Bound, call, args, frame):
         """``tf.reshape(t, t.get_shape())`` / ``tf.reshape(t, tf.shape(t))``:
         the same shape, so the same layout; any other shape is unknown."""
-        x, x_node, shape = b.input(api), b.node(api.roles["input"]), b.node(api.roles["shape"])
-        if not isinstance(x, Tensor) or x_node is None or shape is None:
-            return None
-        of = _shape_source(shape, self.module.imports)
-        if of is None:
-            return None
-        if ast.dump(of) == ast.dump(x_node):
+        x, shape = b.input(api), b.value(api.roles["shape"])
+        # t.shape, t.get_shape(), tf.shape(t) of t itself, or of the tensor
+        # it was computed from with the same layout: reshape(bias_add(conv, b), conv.get_shape())
+        if isinstance(x, Tensor) and isinstance(shape, ShapeOf) and shape.tensor.layout == x.layout:
             return x.keep(False)
-        # reshape(bias_add(conv, b), conv.get_shape()): the shape of the
-        # tensor it was computed from, with the same layout
-        source = self.interp.ev(of, frame)
-        return x.keep(False) if isinstance(source, Tensor) and source.layout == x.layout else None
+        return None
 
     # --- Keras layers ----------------------------------------------------------------
     def _lambda_layer(self, api, b: Bound, call, args, frame):
@@ -370,29 +366,6 @@ def thread(interp, model: Sequential | None, layer, node, frame: Frame) -> Seque
         last = model.last if model.last is not None else Tensor(model.layout)
     out = apply_layer(interp, layer, last, frame)
     return Sequential(node, out.layout, out) if isinstance(out, Tensor) else Sequential(node, None)
-
-
-def _shape_source(node, imports):
-    """``t`` in ``t.shape``, ``t.get_shape()``, ``t.get_shape().as_list()``,
-    ``tf.shape(t)``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "as_list":
-        node = node.func.value
-    if isinstance(node, ast.Attribute) and node.attr == "shape":
-        return node.value
-    if isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute):
-        return node.func.value if node.func.attr == "get_shape" else None
-    if isinstance(node, ast.Call) and len(node.args) == 1:
-        api = catalog.lookup(imports.resolve(node.func))
-        return node.args[0] if api is not None and api.effect == "shape_of" else None
-    return None
-
-
-def _is_none(node) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _is_true(node) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
 
 
 def merge_tensors(items):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bnlint.diagnostics import Fix, Related, WrapWith
 from bnlint.rules.base import Rule, RuleContext, has_any
 from bnlint.rules.tf1_training import (
@@ -62,6 +64,4 @@ class UpdateOpsNotRun(Rule):
 
 
 def _with_related(d, related):
-    import dataclasses
-
     return dataclasses.replace(d, related=(related,) + d.related)

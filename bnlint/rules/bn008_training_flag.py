@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.analysis import catalog
+from bnlint.analysis.constants import is_literal
 from bnlint.analysis.names import dotted
 from bnlint.diagnostics import Fix, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any
@@ -153,7 +154,7 @@ class TrainingFlagMissing(Rule):
                     if not isinstance(call, ast.Call) or not is_bn_layer(call.func):
                         continue
                     training = next((k.value for k in call.keywords if k.arg == "training"), None)
-                    if isinstance(training, ast.Constant) and training.value is False:
+                    if is_literal(training, False):
                         message = (
                             f"`{dotted(call.func)}(..., training=False)` inside the GradientTape of a "
                             f"training step: the batch norm normalizes with its moving statistics and "

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import ast
-
+from bnlint.analysis.constants import is_literal
 from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any, mentions_conv
 
@@ -25,7 +24,7 @@ class RedundantConvBias(Rule):
         seen = set()
         for site in ctx.sites.of_kind("conv_bias"):
             center = site.info.get("center")
-            if center is not None and not (isinstance(center, ast.Constant) and center.value is True):
+            if center is not None and not is_literal(center, True):
                 continue  # center=False (or unknown): the bias is not undone
             module, conv, how = site.info["bias_of"]
             if id(conv) in seen:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bnlint.analysis import catalog
+from bnlint.analysis.constants import is_literal
 from bnlint.analysis.names import dotted
 from bnlint.analysis.signature import bind
 from bnlint.rules.bn_config import dict_assigned, dict_value
@@ -84,11 +85,11 @@ def runs_updates(data: bytes) -> bool:
 
 
 def _is_false(node) -> bool:
-    return isinstance(node, ast.Constant) and node.value is False
+    return is_literal(node, False)
 
 
 def _is_none(node) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
+    return is_literal(node, None)
 
 
 def update_ops_batch_norms(ctx) -> list[tuple[ast.Call, ast.expr]]:

@@ -301,14 +301,12 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
             return [results[p] for p in paths]
     files = ProjectFiles({p: d for p, d in datas.items() if not p.endswith(".ipynb")}, scan_importers)
     candidates = []
+    syntax_only = []  # files only the syntax rules can fire on: parsed, not analysed
     for path, data in datas.items():
+        rules = enabled_rules(settings[path])
+        in_project = speedups and (files.imports_project(path) or files.fed_by_callers(path))
         # the prefilter is sound for notebooks too: their JSON holds the code
-        if (
-            speedups
-            and not prefilter.may_have_findings(data, enabled_rules(settings[path]))
-            and not files.imports_project(path)
-            and not files.fed_by_callers(path)
-        ):
+        if speedups and not in_project and not prefilter.may_have_findings(data, rules):
             key = content_hash(data + settings[path].cache_key().encode())
             hit = cache.get(path, key) if cache is not None else None
             if hit is not None:
@@ -318,20 +316,17 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
             results[path] = r
             if cache is not None:
                 cache.put(path, key, [[], to_dict(r.error) if r.error else None, {}])
+        elif (
+            speedups
+            and not in_project
+            and not path.endswith(".ipynb")
+            and not prefilter.needs_analysis(data, rules)
+        ):
+            syntax_only.append(path)
         else:
             candidates.append(path)
     notebooks = [p for p in candidates if p.endswith(".ipynb")]
-    # a file only the syntax rules can fire on is parsed, not analysed
-    syntax_only = [
-        p
-        for p in candidates
-        if speedups
-        and not p.endswith(".ipynb")
-        and not prefilter.needs_analysis(datas[p], enabled_rules(settings[p]))
-        and not files.imports_project(p)
-        and not files.fed_by_callers(p)
-    ]
-    modules = [p for p in candidates if not p.endswith(".ipynb") and p not in set(syntax_only)]
+    modules = [p for p in candidates if not p.endswith(".ipynb")]
     members = {files.real[p] for p in modules} | set(files.callers(modules))
     digests = {r: content_hash(files.data_of(r) or b"") for r in members}
     syntax_set = set(syntax_only)

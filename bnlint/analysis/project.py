@@ -8,6 +8,7 @@ cannot be found, or is found in two places, is unknown."""
 
 from __future__ import annotations
 
+import functools
 import os
 
 from bnlint.analysis.module import ModuleFacts
@@ -16,6 +17,16 @@ from bnlint.source import SourceFile
 
 _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 _NEVER = set(ROOTS) | {"tensorflow_addons"}
+
+
+_real = functools.lru_cache(maxsize=None)(os.path.realpath)
+
+
+def real(path: str) -> str:
+    """``os.path.realpath``, remembered for absolute paths (a relative one
+    depends on the working folder): a run resolves the same paths many
+    times, and links do not change under it."""
+    return _real(path) if os.path.isabs(path) else os.path.realpath(path)
 
 
 def file_of(base: str) -> str | None:
@@ -95,7 +106,7 @@ class Project:
         if not parts or parts[0] in _NEVER:
             return None
         found = {
-            os.path.realpath(f)
+            real(f)
             for root in self.roots_for(folder)
             if (f := file_of(os.path.join(root, *parts))) is not None
         }
@@ -108,14 +119,14 @@ class Project:
     # --- reading --------------------------------------------------------------------
     def facts(self, path: str) -> ModuleFacts | None:
         """The parsed module at ``path``; None if it cannot be read or parsed."""
-        path = os.path.realpath(path)
+        path = real(path)
         if path not in self._facts:
             self._facts[path] = self._parse(path)
         return self._facts[path]
 
     def add(self, path: str, facts: ModuleFacts) -> None:
         """A module the run parsed itself (a checked file)."""
-        self._facts[os.path.realpath(path)] = facts
+        self._facts[real(path)] = facts
 
     def _parse(self, path: str) -> ModuleFacts | None:
         try:

@@ -9,7 +9,7 @@ import os
 
 from bnlint.analysis.calls import FunctionCalls
 from bnlint.analysis.interpreter import Interpreter
-from bnlint.analysis.project import file_of
+from bnlint.analysis.project import file_of, real
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ModuleRef
 
@@ -29,7 +29,7 @@ class Session:
         self.edges: dict[object, list] = {}
 
     def interpreter(self, facts) -> Interpreter:
-        path = os.path.realpath(facts.path)
+        path = real(facts.path)
         interp = self.interps.get(path)
         if interp is None:
             interp = self.interps[path] = Interpreter(facts, self)
@@ -45,10 +45,10 @@ class Session:
         """The interpreter of the project module at ``path``, its module
         code run (what importing it does); None if it cannot be read.  An
         import cycle sees the module as far as it has run."""
-        real = os.path.realpath(path)
-        if real in self.interps:
-            return self.interps[real]
-        facts = self.project.facts(real) if self.project is not None else None
+        key = real(path)
+        if key in self.interps:
+            return self.interps[key]
+        facts = self.project.facts(key) if self.project is not None else None
         if facts is None:
             return None
         interp = self.interpreter(facts)

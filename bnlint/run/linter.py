@@ -5,11 +5,11 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import gc
-import os
 from dataclasses import dataclass, field
 
 from bnlint.analysis.module import ModuleFacts
 from bnlint.analysis.project import Project, display_path
+from bnlint.analysis.project import real as real_path
 from bnlint.analysis.session import Session
 from bnlint.diagnostics import Diagnostic
 from bnlint.rules import RULES
@@ -117,8 +117,8 @@ def lint_source(
 def _imports_project(path: str, data: bytes, project: Project | None) -> bool:
     if project is None or path == "-":
         return False
-    graph = ImportGraph(project, lambda real: data if real == os.path.realpath(path) else _read_or_none(real))
-    return graph.uses_interface(os.path.realpath(path))
+    graph = ImportGraph(project, lambda real: data if real == real_path(path) else _read_or_none(real))
+    return graph.uses_interface(real_path(path))
 
 
 def _read_or_none(path: str) -> bytes | None:
@@ -165,7 +165,7 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
             result.error = _syntax_error(entry.path, exc)
         else:
             # messages name modules the same way whether or not they are entries
-            shown = entry.path if entry.path == "-" else display_path(os.path.realpath(entry.path))
+            shown = entry.path if entry.path == "-" else display_path(real_path(entry.path))
             facts = ModuleFacts(shown, tree, source.text, source)
             if project is not None and entry.path != "-":
                 project.add(entry.path, facts)
@@ -204,7 +204,11 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
         if not any(True for _ in sites) and _key(facts.path) not in checked:
             continue
         ctx = RuleContext(facts.source, facts.tree, facts.imports, sites, facts.index, facts, session)
+        data = facts.source.data if facts.source is not None else None
         for rule in rules:
+            # a syntax rule reads only this module's code: its prefilter holds here
+            if not rule.needs_analysis and data is not None and not rule.may_fire(data):
+                continue
             try:
                 diagnostics = rule.check(ctx)
             except Exception as exc:  # one rule's bug must not stop the run
@@ -225,7 +229,7 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
 
 
 def _key(path: str) -> str:
-    return path if path == "-" else os.path.realpath(path)
+    return path if path == "-" else real_path(path)
 
 
 def _union_rules(settings_list) -> list:

@@ -8,8 +8,9 @@ imports ``ops.py``, which does, so ``model.py`` is analysed."""
 
 from __future__ import annotations
 
-import os
 import re
+
+from bnlint.analysis.project import real as real_path
 
 # ``from .pkg import a, b`` / ``import a.b as c, d``, at any indentation.
 _IMPORT = re.compile(
@@ -103,7 +104,7 @@ class ImportGraph:
             for level, module, local in bindings(self.data_of(real) or b""):
                 target = self.project.resolve(real, module, level)
                 if target is not None:
-                    out.append((os.path.realpath(target), local, module))
+                    out.append((real_path(target), local, module))
             self._bindings[real] = out
         return self._bindings[real]
 
@@ -120,7 +121,7 @@ class ImportGraph:
             for level, name in imported_names(data or b""):
                 target = self.project.resolve(real, name, level)
                 if target is not None:
-                    found.add(os.path.realpath(target))
+                    found.add(real_path(target))
             found.discard(real)
             self._imports[real] = found
         return self._imports[real]

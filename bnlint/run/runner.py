@@ -8,6 +8,7 @@ import os
 import sys
 
 from bnlint.analysis.project import Project
+from bnlint.analysis.project import real as real_path
 from bnlint.diagnostics import Diagnostic, from_dict, to_dict
 from bnlint.run import prefilter
 from bnlint.run.linter import (
@@ -183,7 +184,7 @@ class ProjectFiles:
 
     def __init__(self, datas: dict, scan_importers: bool = False):
         self.datas = datas  # checked path -> bytes
-        self.real = {p: os.path.realpath(p) for p in datas if p != "-"}
+        self.real = {p: real_path(p) for p in datas if p != "-"}
         self._by_real = {r: self.datas[p] for p, r in self.real.items()}
         self._display = {r: p for p, r in self.real.items()}
         self.project = Project(read=self._read)
@@ -194,7 +195,7 @@ class ProjectFiles:
             self._scan_project()
 
     def _read(self, path: str) -> bytes:
-        data = self._by_real.get(os.path.realpath(path))
+        data = self._by_real.get(real_path(path))
         return data if data is not None else read(path)
 
     def data_of(self, real: str) -> bytes | None:
@@ -215,7 +216,7 @@ class ProjectFiles:
         roots = {self.project.root_of(os.path.dirname(r)) for r in self.real.values()}
         found = discover(sorted(os.path.relpath(r) for r in roots))
         for path in found.files:
-            real = os.path.realpath(path)
+            real = real_path(path)
             if real not in self._display and path.endswith(".py"):
                 self.others[real] = path
 

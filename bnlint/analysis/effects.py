@@ -68,7 +68,13 @@ class Effects:
             self.records.normalizer(api, b, call, layout, frame)
         if not layout:
             return None
-        return Tensor(layout, origin=(self.module, call), fresh=True, bias_of=self._bias(api, b, call, frame))
+        return Tensor(
+            layout,
+            origin=(self.module, call),
+            fresh=True,
+            bias_of=self._bias(api, b, call, frame),
+            made_in=id(frame.scope),
+        )
 
     def _conv_layer(self, api, b: Bound, call, args, frame):
         layout = self.formats.conv_layout(api, b, call, args, frame)
@@ -191,7 +197,9 @@ class Effects:
             return None
         if api.roles.get("adds_bias") and x.fresh and x.bias_of is None:
             # tf.nn.bias_add(tf.nn.conv2d(...), b): that conv's bias
-            return Tensor(x.layout, origin=x.origin, bias_of=(self.module, call, "bias_add"))
+            return Tensor(
+                x.layout, origin=x.origin, bias_of=(self.module, call, "bias_add"), made_in=id(frame.scope)
+            )
         return x.keep(False)
 
     def _concat(self, api, b: Bound, call, args, frame):
@@ -332,6 +340,7 @@ def apply_layer(interp, layer: Layer, x, frame: Frame):
             origin=(interp.module, layer.node),
             fresh=True,
             bias_of=layer.bias,
+            made_in=id(frame.scope),
             keras_default=layer.keras_default,
         )
     if layer.kind == "bn":

@@ -50,6 +50,10 @@ class Records:
         """A centering batch norm meets a conv output that has its bias."""
         if not isinstance(x, Tensor) or x.bias_of is None:
             return
+        if x.made_in != id(frame.scope) and x.made_in not in self.interp.session.calls.stack:
+            # the conv's function returned its output: another caller of it
+            # may use the bias, so the bias is not redundant everywhere
+            return
         api = catalog.lookup(self.module.imports.resolve(call.func))
         if api is None or "center" not in api.roles:
             return
@@ -57,7 +61,10 @@ class Records:
         center = b.node(api.roles["center"])
         if center is None and b.star_kwargs:
             return
-        self.interp.record("conv_bias", call, x, frame, bias_of=x.bias_of, center=center, api=api.name)
+        # one site per conv that feeds it: two helpers' convs into one batch-norm helper are two findings
+        self.interp.record(
+            "conv_bias", call, x, frame, bias_of=x.bias_of, center=center, api=api.name, vary=id(x.bias_of[1])
+        )
 
     def axes_value(self, node, frame: Frame):
         if node is None:

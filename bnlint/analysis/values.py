@@ -27,6 +27,9 @@ class Tensor:
     # ... with a bias added: (ModuleFacts, the call that adds it, how:
     # "use_bias" | "slim" | "bias_add")
     bias_of: tuple | None = field(default=None, compare=False, hash=False)
+    # the function (node id) whose run produced it: a bias is redundant only
+    # where that run hands it on to the batch norm, not where it returns it
+    made_in: int | None = field(default=None, compare=False, hash=False)
     # its format is Keras' global image_data_format (no data_format given)
     keras_default: bool = field(default=False, compare=False, hash=False)
 

@@ -147,6 +147,10 @@ class ModuleIndex:
             self._counts[word] = self.text.count(word)
         return self._counts[word]
 
+    def statements(self):
+        """Every statement of the module, nested blocks included."""
+        return _statements(self.tree.body)
+
     def globals_rebound(self) -> set[str]:
         """Names declared ``global`` inside a function."""
         if not self.mentions("global"):

@@ -41,7 +41,7 @@ def _is_tf1_optimizer(ctx, node) -> bool:
 def _assigned_optimizers(ctx) -> set[str]:
     """Names (and ``self.x``) bound to a ``tf.train.*Optimizer(...)``."""
     out = set()
-    for node in ast.walk(ctx.tree):
+    for node in ctx.index.statements():
         if isinstance(node, ast.Assign) and _is_tf1_optimizer(ctx, node.value):
             for t in node.targets:
                 key = dotted(t)
@@ -64,19 +64,22 @@ def train_ops(ctx) -> list[TrainOp]:
             found.append(call)
     if not found:
         return []
-    holders = _statements_holding(ctx.tree, found)
+    holders = _statements_holding(ctx.index, found)
     return [TrainOp(c, holders[id(c)]) for c in found if id(c) in holders]
 
 
-def _statements_holding(tree, calls) -> dict[int, ast.stmt]:
-    wanted = {id(c) for c in calls}
-    out = {}
+def _statements_holding(index, calls) -> dict[int, ast.stmt]:
+    """call id -> the simple statement holding it (found by position:
+    simple statements do not nest)."""
     simple = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
-    for stmt in ast.walk(tree):
-        if isinstance(stmt, simple):
-            for n in ast.walk(stmt):
-                if id(n) in wanted:
-                    out[id(n)] = stmt
+    out = {}
+    for stmt in index.statements():
+        if not isinstance(stmt, simple):
+            continue
+        start, end = (stmt.lineno, stmt.col_offset), (stmt.end_lineno, stmt.end_col_offset)
+        for call in calls:
+            if start <= (call.lineno, call.col_offset) and (call.end_lineno, call.end_col_offset) <= end:
+                out[id(call)] = stmt
     return out
 
 

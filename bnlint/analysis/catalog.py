@@ -482,6 +482,9 @@ _add(["slim.fully_connected", "slim.layer_norm", "slim.instance_norm", "slim.gro
 
 CATALOG: dict[str, Api] = {row.name: row for row in _ROWS}
 
+# Keras base classes whose ``__call__`` runs the subclass's ``call()``.
+CALLS_CALL = frozenset({"keras.layers.Layer", "keras.Layer", "keras.Model", "keras.models.Model"})
+
 
 def lookup(name: str | None) -> Api | None:
     return CATALOG.get(name) if name else None

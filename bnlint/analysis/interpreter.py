@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 
-from bnlint.analysis import constants
+from bnlint.analysis import catalog, constants
 from bnlint.analysis.effects import Effects, apply_layer, thread
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import Frame, _int_const, _merge_values, _merge_vars, _target_key
@@ -214,6 +214,11 @@ class Interpreter:
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = Func(item, env=frame, cls=info, interp=self)
+        info.called = info.methods.get("__call__")
+        if info.called is None and any(
+            self.module.imports.resolve(b) in catalog.CALLS_CALL for b in node.bases
+        ):
+            info.called = info.methods.get("call")
         frame.vars[node.name] = info
         frame.classes.append(info)
 
@@ -557,12 +562,11 @@ class Interpreter:
             if callee.cls is not None and isinstance(func, ast.Attribute):
                 bound_self = self.lookup(func.value, frame)
             return self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
-        if isinstance(callee, Instance) and "__call__" in callee.cls.methods:
+        if isinstance(callee, Instance) and callee.cls.called is not None:
             # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a
-            # helper class (DCGAN's ops.batch_norm) used as a function
-            return self.session.calls.call(
-                callee.cls.methods["__call__"], node, args, kws, callee, self, frame
-            )
+            # helper class (DCGAN's ops.batch_norm) used as a function, or a
+            # Keras layer subclass applied to a tensor
+            return self.session.calls.call(callee.cls.called, node, args, kws, callee, self, frame)
         if isinstance(callee, ClassInfo):
             init = callee.methods.get("__init__")
             if init is not None:

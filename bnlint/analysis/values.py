@@ -170,6 +170,8 @@ class ClassInfo:
     interp: object = None
     attrs: dict = field(default_factory=dict)  # name -> value (None: ambiguous)
     methods: dict = field(default_factory=dict)
+    # what calling an instance runs: ``__call__``, or a Keras layer's ``call``
+    called: object = None
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ class ImportGraph:
         self._words: dict[str, set[str]] = {}
         self._format_constants: dict[str, set[str]] = {}
         self._own_format_constants: dict[str, set[str]] = {}
+        self._uses: dict[tuple[str, str], bool] = {}
 
     def _bound(self, real: str) -> list[tuple[str, str | None, str]]:
         """(resolved real path, local name or None for a star, module
@@ -168,6 +169,12 @@ class ImportGraph:
     def uses(self, real: str, target: str) -> bool:
         """Whether ``real`` names something the project module ``target``
         (which it imports) offers, or star-imports it."""
+        key = (real, target)
+        if key not in self._uses:
+            self._uses[key] = self._names_offered(real, target)
+        return self._uses[key]
+
+    def _names_offered(self, real: str, target: str) -> bool:
         offered = self.interface(target)
         if not offered:
             return False

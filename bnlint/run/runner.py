@@ -235,27 +235,29 @@ class ProjectFiles:
         real = self.real.get(path)
         return real is not None and self.graph.uses_interface(real)
 
-    def _feeders_map(self) -> dict[str, set[str]]:
-        """real -> the project files (checked or scanned) that import it
-        and name something it offers."""
+    def _importers_map(self) -> dict[str, set[str]]:
+        """real -> the project files (checked or scanned) that import it."""
         if self._reverse is None:
             self._reverse = {}
             for real in list(self._display) + list(self.others):
                 for target in self.graph.imports(real):
-                    if self.graph.uses(real, target):
-                        self._reverse.setdefault(target, set()).add(real)
+                    self._reverse.setdefault(target, set()).add(real)
         return self._reverse
 
     def callers(self, paths) -> dict[str, str]:
         """real -> display path of every project file that calls into one
         of ``paths``, directly or through other modules."""
-        reverse = self._feeders_map()
+        if not paths:
+            return {}
+        reverse = self._importers_map()
         targets = {self.real[p] for p in paths if p in self.real}
         seen: set[str] = set()
         todo = list(targets)
         while todo:
-            for importer in reverse.get(todo.pop(), ()):
-                if importer not in seen and importer not in targets:
+            target = todo.pop()
+            for importer in reverse.get(target, ()):
+                # an importer that names nothing the module offers feeds it nothing
+                if importer not in seen and importer not in targets and self.graph.uses(importer, target):
                     seen.add(importer)
                     todo.append(importer)
         # only callers with something of their own to hand on add contexts;
@@ -305,7 +307,12 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
     syntax_only = []  # files only the syntax rules can fire on: parsed, not analysed
     for path, data in datas.items():
         rules = enabled_rules(settings[path])
-        in_project = speedups and (files.imports_project(path) or files.fed_by_callers(path))
+        # only the rules that read the layout analysis look across modules
+        in_project = (
+            speedups
+            and any(r.needs_analysis for r in rules)
+            and (files.imports_project(path) or files.fed_by_callers(path))
+        )
         # the prefilter is sound for notebooks too: their JSON holds the code
         if speedups and not in_project and not prefilter.may_have_findings(data, rules):
             key = content_hash(data + settings[path].cache_key().encode())

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
-from bnlint.analysis.layout import is_format_string
+from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
-from bnlint.analysis.values import ClassInfo, Func, Instance, Int, IntList, ModuleRef, NoneConst, Str, same
+from bnlint.analysis.values import ClassInfo, Func, Instance, Int, IntList, same
 
 _MAX_DEPTH = 8
-# Words a function needs to touch convs, batch norms or their parameters.
-_RELATED = re.compile(
-    r"onv|moments|atch_norm|BatchNorm|normaliz|self\b|Sequential|set_image|Variable|variable"
-    r"|add_weight|assign|TimeDistributed|arg_scope|global\b|nonlocal\b"
-)
 
 
 def params_of(fn) -> list[tuple[str, ast.expr | None]]:
@@ -40,6 +34,23 @@ def _as_passed(value):
     return value
 
 
+def _ident(func: Func):
+    """Which run of a body a standalone analysis is: a method a subclass
+    inherits runs again for it, as its ``self`` has other attributes."""
+    return id(func.node) if func.home is None else (id(func.node), id(func.cls))
+
+
+def _constructed_by(init: Func, interp) -> list[str]:
+    """Names of the module's classes whose construction runs ``init``."""
+    out = [init.defining_class.node.name]
+    for value in interp.frame.vars.values():
+        if isinstance(value, ClassInfo) and value is not init.defining_class:
+            own = value.methods.get("__init__")
+            if own is not None and own.node is init.node:
+                out.append(value.node.name)
+    return out
+
+
 class FunctionCalls:
     """Runs function bodies for the whole session (every module)."""
 
@@ -47,9 +58,9 @@ class FunctionCalls:
         self.session = session
         self.memo: dict = {}
         self.stack: list = []
-        self.analyzed: set[int] = set()
-        self._reaching: dict[int, bool] = {}  # function node -> may reach a site
-        self._offering: dict[int, bool] = {}  # interpreter -> a module value may
+        self.analyzed: set = set()  # _ident of the functions run standalone
+        self._returns = Relevance(RETURNS)
+        self._records = Relevance(RECORDS)
 
     # --- entry points ---------------------------------------------------------
     def analyze_pending(self, interp, frame: Frame) -> None:
@@ -65,16 +76,15 @@ class FunctionCalls:
             self.standalone(func)
 
     def standalone(self, func: Func) -> None:
-        if id(func.node) in self.analyzed:
+        ident = _ident(func)
+        if ident in self.analyzed:
             return
-        self.analyzed.add(id(func.node))
+        self.analyzed.add(ident)
         interp = func.interp
-        if not self._may_matter(func):
+        if not self._may_record(func):
             return
         parent = func.env if isinstance(func.env, Frame) else interp.frame
-        frame = Frame(
-            func.node, parent=parent, via_call=False, cls=func.cls, key=("standalone", id(func.node))
-        )
+        frame = Frame(func.node, parent=parent, via_call=False, cls=func.cls, key=("standalone", ident))
         bound: dict[str, object] = {}
         for i, (name, default) in enumerate(params_of(func.node)):
             if i == 0 and func.cls is not None:
@@ -152,13 +162,16 @@ class FunctionCalls:
             return None
         module = interp.module
         key = func.node.name
-        called = func.cls.node.name if key == "__init__" and func.cls is not None else key
-        if module.index.count(called + "(") <= 1:
-            return value  # only its own ``def``/``class`` line: no caller here
-        if func.cls is not None:
+        home = func.defining_class
+        # an ``__init__`` runs for its class and the subclasses that inherit it
+        classes = _constructed_by(func, interp) if key == "__init__" and home is not None else []
+        called = [c + "(" for c in classes] or [key + "("]
+        if sum(module.index.count(c) for c in called) <= len(called):
+            return value  # only their own ``def``/``class`` lines: no caller here
+        if home is not None:
             callers = module.callers(key, method=True)
-            if key == "__init__":
-                callers = callers + module.callers(func.cls.node.name)
+            for c in classes:
+                callers = callers + module.callers(c)
         else:
             callers = module.callers(key)
         params = [p for p, _ in params_of(func.node)]
@@ -181,63 +194,29 @@ class FunctionCalls:
 
     def _may_matter(self, func: Func) -> bool:
         """Whether a function, run with untracked arguments, could reach a
-        site or return a tracked value: its text must name a conv or batch
-        norm API, ``self``, or something its module binds that could."""
+        site or return a tracked value."""
+        return self._worth(func, self._returns)
+
+    def _may_record(self, func: Func) -> bool:
+        """Whether a function run with its defaults could record a site."""
+        return self._worth(func, self._records)
+
+    def _worth(self, func: Func, relevance: Relevance) -> bool:
         index = func.interp.module.index
         if not self.session.skip_unrelated or index.text is None or not func.interp.module_done:
             return True
-        return self._reaches(func)
-
-    def _reaches(self, func: Func) -> bool:
-        key = id(func.node)
-        if key in self._reaching:
-            return self._reaching[key]
-        self._reaching[key] = False  # a recursion is decided by the rest
-        interp = func.interp
-        index = interp.module.index
-        start = min([func.node.lineno] + [d.lineno for d in func.node.decorator_list])
-        text = "".join(index.lines[start - 1 : func.node.end_lineno])
-        result = _RELATED.search(text) is not None
-        if not result:
-            bound = interp.frame.vars
-            result = any(
-                self._interesting(bound[w]) for w in index.words_in(start, func.node.end_lineno) if w in bound
-            )
-        self._reaching[key] = result
-        return result
-
-    def _interesting(self, value) -> bool:
-        """Whether a value a function names could lead it to a site."""
-        if value is None or isinstance(value, (Int, NoneConst)):
-            return False
-        if isinstance(value, Str):
-            return is_format_string(value.value)
-        if isinstance(value, Func):
-            return self._reaches(value)
-        if isinstance(value, (ClassInfo, Instance)):
-            cls = value if isinstance(value, ClassInfo) else value.cls
-            return any(self._reaches(m) for m in cls.methods.values())
-        if isinstance(value, ModuleRef):
-            return value.interp is not None and self._module_offers(value.interp)
-        return True  # tensors, layers, models, parameters, collections of them
-
-    def _module_offers(self, interp) -> bool:
-        key = id(interp)
-        if key not in self._offering:
-            self._offering[key] = False  # import cycles
-            self._offering[key] = any(self._interesting(v) for v in list(interp.frame.vars.values()))
-        return self._offering[key]
+        return relevance.function(func)
 
     def _summary(self, func: Func):
         """Return value of a function whose arguments carry no tensor:
         its own convs, e.g. ``def conv_block(): return Conv2D(...)``."""
-        key = (id(func.node), "summary")
+        key = (_ident(func), "summary")
         if key in self.memo:
             return self.memo[key]
         self.memo[key] = None
         interp = func.interp
         parent = func.env if isinstance(func.env, Frame) else interp.frame
-        frame = Frame(func.node, parent=parent, via_call=False, cls=func.cls, key=("summary", id(func.node)))
+        frame = Frame(func.node, parent=parent, via_call=False, cls=func.cls, key=("summary", _ident(func)))
         for name, default in params_of(func.node):
             frame.vars[name] = self._default_value(func, name, default)
         self.stack.append(id(func.node))

@@ -211,13 +211,20 @@ class Interpreter:
 
     def _define_class(self, node: ast.ClassDef, frame: Frame) -> None:
         info = ClassInfo(node, self)
+        bases = [self.ev(b, frame) for b in node.bases]
+        info.bases = tuple(b for b in bases if isinstance(b, ClassInfo))
+        info.keras_layer = any(b.keras_layer for b in info.bases) or any(
+            self.module.imports.resolve(b) in catalog.CALLS_CALL for b in node.bases
+        )
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = Func(item, env=frame, cls=info, interp=self)
+        for base in info.bases:
+            for name in base.methods:
+                if name not in info.methods:
+                    info.methods[name] = info.inherited(name)
         info.called = info.methods.get("__call__")
-        if info.called is None and any(
-            self.module.imports.resolve(b) in catalog.CALLS_CALL for b in node.bases
-        ):
+        if info.called is None and info.keras_layer:
             info.called = info.methods.get("call")
         frame.vars[node.name] = info
         frame.classes.append(info)
@@ -243,12 +250,22 @@ class Interpreter:
                 site.info.setdefault("targets", set()).add(key)
         frame.vars[key] = value
         if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
-            attrs = frame.cls.attrs
             name = key[5:]
-            if name in attrs and not same(attrs[name], value):
-                attrs[name] = None
-            else:
-                attrs[name] = value
+            for attrs in self._attr_stores(frame):
+                if name in attrs and not same(attrs[name], value):
+                    attrs[name] = None
+                else:
+                    attrs[name] = value
+
+    @staticmethod
+    def _attr_stores(frame: Frame) -> list[dict]:
+        """Where ``self.x = ...`` lands: the class (all its objects) and,
+        for an object built at a known call, that object."""
+        stores = [frame.cls.attrs]
+        inst = frame.lookup("self")
+        if isinstance(inst, Instance) and inst.attrs is not None:
+            stores.append(inst.attrs)
+        return stores
 
     def _mutated(self, target, value, frame: Frame) -> None:
         """The list ``target`` names now holds ``value`` (``append``): the
@@ -256,7 +273,8 @@ class Interpreter:
         key = _target_key(target)
         frame.vars[key] = value
         if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
-            frame.cls.attrs[key[5:]] = value
+            for attrs in self._attr_stores(frame):
+                attrs[key[5:]] = value
 
     # --- expressions ---------------------------------------------------------------
     def lookup(self, node, frame: Frame):
@@ -272,10 +290,7 @@ class Interpreter:
         if key.startswith("self."):
             inst = frame.lookup("self")
             if isinstance(inst, Instance):
-                name = key[5:]
-                if name in inst.cls.attrs:
-                    return inst.cls.attrs[name]
-                return inst.cls.methods.get(name)
+                return inst.attribute(key[5:])
         return None
 
     def ev(self, node, frame: Frame):
@@ -557,10 +572,15 @@ class Interpreter:
             return _merge_values([apply_layer(self, layer, x, frame) for layer in callee.items])
         if isinstance(callee, Sequential):
             return Tensor(callee.layout) if callee.layout else None
+        if callee is None and self._is_super(func, frame):
+            callee = self._super_method(func.attr, frame)
         if isinstance(callee, Func):
             bound_self = None
             if callee.cls is not None and isinstance(func, ast.Attribute):
-                bound_self = self.lookup(func.value, frame)
+                owner = func.value
+                if isinstance(owner, ast.Call):  # super().__init__(...)
+                    owner = ast.Name(id="self", ctx=ast.Load())
+                bound_self = self.lookup(owner, frame)
             return self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
         if isinstance(callee, Instance) and callee.cls.called is not None:
             # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a
@@ -569,9 +589,11 @@ class Interpreter:
             return self.session.calls.call(callee.cls.called, node, args, kws, callee, self, frame)
         if isinstance(callee, ClassInfo):
             init = callee.methods.get("__init__")
-            if init is not None:
-                self.session.calls.call(init, node, args, kws, Instance(callee), self, frame)
-            return Instance(callee)
+            if init is None:
+                return Instance(callee)
+            obj = Instance(callee, made=(id(node), frame.key), attrs={})
+            self.session.calls.call(init, node, args, kws, obj, self, frame)
+            return obj
         if callee is not None:
             return None
         name = self.module.imports.resolve(func)
@@ -583,6 +605,33 @@ class Interpreter:
                 return self.records.param_shape(node, shape, frame) if shape is not None else None
             return None
         return self.effects.apply(name, node, args, kws, frame)
+
+    def _is_super(self, func, frame: Frame) -> bool:
+        """``super().m`` or ``super(Cls, self).m`` inside a method."""
+        return (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name)
+            and func.value.func.id == "super"
+            and not frame.has("super")
+            and frame.cls is not None
+        )
+
+    def _super_method(self, name: str, frame: Frame):
+        """The method ``super()`` finds from the method ``frame`` runs."""
+        home = _defining(frame.cls, frame.scope)
+        return frame.cls.inherited(name, home) if home is not None else None
+
+
+def _defining(cls: ClassInfo, method_node) -> ClassInfo | None:
+    """The class among ``cls`` and its bases whose body defines ``method_node``."""
+    todo = [cls]
+    while todo:
+        c = todo.pop(0)
+        if any(item is method_node for item in c.node.body):
+            return c
+        todo.extend(c.bases)
+    return None
 
 
 _SHAPE_ATTRS = ("shape", "ndims", "rank")

@@ -156,6 +156,13 @@ class Func:
     cls: ClassInfo | None = None
     # the interpreter of the module that defines it: its body runs there
     interp: object = field(default=None, compare=False, hash=False)
+    # an inherited method: the class whose body defines it (``cls`` is the
+    # subclass whose instances run it)
+    home: object = field(default=None, compare=False, hash=False)
+
+    @property
+    def defining_class(self):
+        return self.home if self.home is not None else self.cls
 
 
 @dataclass(frozen=True)
@@ -172,11 +179,37 @@ class ClassInfo:
     methods: dict = field(default_factory=dict)
     # what calling an instance runs: ``__call__``, or a Keras layer's ``call``
     called: object = None
+    bases: tuple = ()  # the project's classes it subclasses, in order
+    keras_layer: bool = False  # a Keras Layer or Model, directly or through its bases
+
+    def inherited(self, name: str, home=None):
+        """The method ``name`` as the bases define it, bound to this class;
+        ``home``: as ``super()`` in a method ``home`` defines finds it (its
+        bases, depth first: the MRO of single inheritance)."""
+        for base in (home or self).bases:
+            method = base.methods.get(name)
+            if method is not None:
+                return Func(method.node, method.env, self, method.interp, method.defining_class)
+        return None
 
 
 @dataclass(frozen=True)
 class Instance:
+    """An object of a project class: one built at a known construction
+    (``made``: that call in its context) has the attributes its own
+    ``__init__`` gave it; the class-wide one (``made`` None) those every
+    construction agrees on."""
+
     cls: ClassInfo
+    made: object = None
+    attrs: dict | None = field(default=None, compare=False, hash=False)
+
+    def attribute(self, name: str):
+        if self.attrs is not None and name in self.attrs:
+            return self.attrs[name]
+        if name in self.cls.attrs:
+            return self.cls.attrs[name]
+        return self.cls.methods.get(name)
 
 
 @dataclass(frozen=True)

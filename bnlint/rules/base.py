@@ -128,6 +128,31 @@ def format_param(scope) -> str | None:
     return None
 
 
+def site_format_param(ctx, site) -> str | None:
+    """The data-format parameter a fix at the site's node can follow: the
+    applying function's, or, for a layer built in one method and applied in
+    another (``__init__`` / ``call``), the building function's."""
+    scope = site.info.get("scope")
+    param = format_param(scope)
+    if param is None and not _holds(scope, site.node):
+        param = format_param(_enclosing_function(ctx.tree, site.node))
+    return param
+
+
+def _holds(scope, node) -> bool:
+    return hasattr(scope, "lineno") and scope.lineno <= node.lineno and node.end_lineno <= scope.end_lineno
+
+
+def _enclosing_function(tree, node):
+    """The innermost function whose lines hold ``node``."""
+    best = None
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _holds(n, node):
+            if best is None or n.lineno >= best.lineno:
+                best = n
+    return best
+
+
 def node_contexts(ctx, site) -> list:
     """Every context reaching the site's node, whatever value a caller
     passed there (a fix at the node must be right for all of them)."""

@@ -9,12 +9,12 @@ from bnlint.rules.base import (
     FIRST_FORMATS,
     Rule,
     RuleContext,
-    format_param,
     has_any,
     mentions_channels_first,
     mentions_conv,
     mixed,
     node_contexts,
+    site_format_param,
 )
 
 _BN = rb"(?:BatchNormalization|(?<!nn\.)batch_normalization)"  # not tf.nn's
@@ -73,7 +73,7 @@ class BatchNormAxis(Rule):
                     f"{layout.describe()} conv output has its channels on axis {want}"
                 )
             fix = None
-            param = format_param(site.info.get("scope"))
+            param = site_format_param(ctx, site)
             contexts = node_contexts(ctx, site)
             if param and mixed(site, contexts) and len({c.layout.lead for c in contexts if c.layout}) == 1:
                 lead = layout.lead

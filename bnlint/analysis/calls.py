@@ -11,7 +11,7 @@ import ast
 import dataclasses
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
-from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
+from bnlint.analysis.relevance import RECORDS, RETURNS, SUBCLASS, Relevance
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ClassInfo, Func, Instance, Int, IntList, same
 
@@ -61,6 +61,7 @@ class FunctionCalls:
         self.analyzed: set = set()  # _ident of the functions run standalone
         self._returns = Relevance(RETURNS)
         self._records = Relevance(RECORDS)
+        self._subclass = Relevance(SUBCLASS)
 
     # --- entry points ---------------------------------------------------------
     def analyze_pending(self, interp, frame: Frame) -> None:
@@ -81,6 +82,8 @@ class FunctionCalls:
             return
         self.analyzed.add(ident)
         interp = func.interp
+        if func.home is not None and not self._changed_for(func):
+            return  # the base's own run covers it
         if not self._may_record(func):
             return
         parent = func.env if isinstance(func.env, Frame) else interp.frame
@@ -191,6 +194,23 @@ class FunctionCalls:
             if passed is not None and not same(interp.ev(passed, interp.frame), value):
                 return None
         return value
+
+    def _changed_for(self, func: Func) -> bool:
+        """Whether an inherited method may do something else for the
+        subclass: it names a method the subclass overrides, or an
+        attribute the subclass sets otherwise."""
+        cls, home = func.cls, func.home
+        if self.session.skip_unrelated and not self._subclass.own_code(cls):
+            return False
+        index = func.interp.module.index
+        words = index.words_in(func.node.lineno, func.node.end_lineno)
+        for name in words:
+            method = cls.methods.get(name)
+            if method is not None and method.defining_class is not home:
+                return True
+            if name in cls.attrs and not same(cls.attrs[name], home.attr(name)):
+                return True
+        return False
 
     def _may_matter(self, func: Func) -> bool:
         """Whether a function, run with untracked arguments, could reach a

@@ -182,6 +182,16 @@ class ClassInfo:
     bases: tuple = ()  # the project's classes it subclasses, in order
     keras_layer: bool = False  # a Keras Layer or Model, directly or through its bases
 
+    def attr(self, name: str, default=None):
+        """``self.name`` as this class's code, or its bases', sets it."""
+        if name in self.attrs:
+            return self.attrs[name]
+        for base in self.bases:
+            value = base.attr(name, _UNSET)
+            if value is not _UNSET:
+                return value
+        return default
+
     def inherited(self, name: str, home=None):
         """The method ``name`` as the bases define it, bound to this class;
         ``home``: as ``super()`` in a method ``home`` defines finds it (its
@@ -207,9 +217,11 @@ class Instance:
     def attribute(self, name: str):
         if self.attrs is not None and name in self.attrs:
             return self.attrs[name]
-        if name in self.cls.attrs:
-            return self.cls.attrs[name]
-        return self.cls.methods.get(name)
+        value = self.cls.attr(name, _UNSET)
+        return self.cls.methods.get(name) if value is _UNSET else value
+
+
+_UNSET = object()
 
 
 @dataclass(frozen=True)

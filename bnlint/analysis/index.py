@@ -51,6 +51,7 @@ class ModuleIndex:
         self._def_ranges: list[tuple[int, int]] | None = None
         self._mentions: dict[str, bool] = {}
         self._counts: dict[str, int] = {}
+        self._attr_assigned: dict[str, bool] = {}
         self._lines: list[str] | None = None
         self._newlines: list[int] | None = None
         self._line_queries = 0
@@ -146,6 +147,20 @@ class ModuleIndex:
         if word not in self._counts:
             self._counts[word] = self.text.count(word)
         return self._counts[word]
+
+    def assigns_attribute(self, name: str) -> bool:
+        """Whether the code assigns ``obj.name = ...`` for some ``obj``
+        other than ``self`` (true when the text is unknown)."""
+        if name not in self._attr_assigned:
+            text = self.text
+            self._attr_assigned[name] = text is None or (
+                f".{name}" in text
+                and any(
+                    m.group(1) != "self"
+                    for m in re.finditer(rf"(\w+)\s*\.\s*{re.escape(name)}\s*=(?!=)", text)
+                )
+            )
+        return self._attr_assigned[name]
 
     def statements(self):
         """Every statement of the module, nested blocks included."""

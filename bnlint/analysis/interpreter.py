@@ -46,6 +46,8 @@ from bnlint.analysis.values import (
     same,
 )
 
+# Class-body values read as class constants (``data_format = "NCHW"``).
+_CLASS_CONSTANTS = (ast.Constant, ast.Tuple, ast.List, ast.Name, ast.Attribute)
 # Expressions whose value is never a tracked tensor and whose insides run
 # later or elsewhere (lambdas, comprehensions).
 _OPAQUE_EXPRS = (ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -219,6 +221,12 @@ class Interpreter:
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods[item.name] = Func(item, env=frame, cls=info, interp=self)
+            elif isinstance(item, (ast.Assign, ast.AnnAssign)) and isinstance(item.value, _CLASS_CONSTANTS):
+                targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+                value = self.ev(item.value, frame)
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        info.class_vars[t.id] = value
         for base in info.bases:
             for name in base.methods:
                 if name not in info.methods:
@@ -284,6 +292,11 @@ class Interpreter:
                 owner = self.lookup(node.value, frame)
                 if isinstance(owner, ModuleRef):  # ops.bn, config.DATA_FORMAT
                     return self.session.imports.attribute(owner, node.attr)
+                if isinstance(owner, (ClassInfo, Instance)):  # Config.DATA_FORMAT, cfg.data_format
+                    cls = owner if isinstance(owner, ClassInfo) else owner.cls
+                    if self._set_from_outside(node.attr, cls):
+                        return None
+                    return owner.class_var(node.attr) if owner is cls else owner.attribute(node.attr)
             return None
         if frame.has(key):
             return frame.lookup(key)
@@ -605,6 +618,14 @@ class Interpreter:
                 return self.records.param_shape(node, shape, frame) if shape is not None else None
             return None
         return self.effects.apply(name, node, args, kws, frame)
+
+    def _set_from_outside(self, name: str, cls: ClassInfo) -> bool:
+        """Whether this module, the class's or another analysed with them
+        assigns ``<obj>.name = ...`` other than through ``self``
+        (``cfg.data_format = args.format``): then it has no one value."""
+        project = self.session.project
+        members = project.members if project is not None else []
+        return any(m.index.assigns_attribute(name) for m in (self.module, cls.interp.module, *members))
 
     def _is_super(self, func, frame: Frame) -> bool:
         """``super().m`` or ``super(Cls, self).m`` inside a method."""

@@ -51,6 +51,7 @@ class Project:
         self._roots: dict[str, tuple[str, ...]] = {}
         self._resolved: dict[tuple, str | None] = {}
         self.read_paths: set[str] = set()  # every module read: a result depends on them
+        self.members: list[ModuleFacts] = []  # the modules analysed together, as added
 
     # --- resolution ---------------------------------------------------------------
     def roots_for(self, folder: str) -> tuple[str, ...]:
@@ -125,8 +126,9 @@ class Project:
         return self._facts[path]
 
     def add(self, path: str, facts: ModuleFacts) -> None:
-        """A module the run parsed itself (a checked file)."""
+        """A module the run parsed itself (a member of the analysed group)."""
         self._facts[real(path)] = facts
+        self.members.append(facts)
 
     def _parse(self, path: str) -> ModuleFacts | None:
         try:

@@ -180,6 +180,7 @@ class ClassInfo:
     # what calling an instance runs: ``__call__``, or a Keras layer's ``call``
     called: object = None
     bases: tuple = ()  # the project's classes it subclasses, in order
+    class_vars: dict = field(default_factory=dict)  # ``data_format = "channels_first"`` in its body
     keras_layer: bool = False  # a Keras Layer or Model, directly or through its bases
 
     def attr(self, name: str, default=None):
@@ -188,6 +189,16 @@ class ClassInfo:
             return self.attrs[name]
         for base in self.bases:
             value = base.attr(name, _UNSET)
+            if value is not _UNSET:
+                return value
+        return default
+
+    def class_var(self, name: str, default=None):
+        """``Cls.name``: a constant its body, or a base's, assigns."""
+        if name in self.class_vars:
+            return self.class_vars[name]
+        for base in self.bases:
+            value = base.class_var(name, _UNSET)
             if value is not _UNSET:
                 return value
         return default
@@ -218,6 +229,8 @@ class Instance:
         if self.attrs is not None and name in self.attrs:
             return self.attrs[name]
         value = self.cls.attr(name, _UNSET)
+        if value is _UNSET:
+            value = self.cls.class_var(name, _UNSET)
         return self.cls.methods.get(name) if value is _UNSET else value
 
 

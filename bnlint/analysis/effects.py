@@ -301,7 +301,7 @@ class Effects:
         return Sequential(call, model.layout, model.last) if model is not None else Sequential(call, None)
 
     def _format_getter(self, api, b: Bound, call, args, frame):
-        kd = self.module.keras_default
+        kd = self.interp.keras_default
         if not isinstance(kd, str):
             return None
         if api.roles.get("ordering"):

@@ -23,7 +23,7 @@ class Formats:
         parameter's default applies: 'last', 'keras' or 'none')."""
         if not given or isinstance(value, NoneConst):
             if default == "keras":
-                kd = self.module.keras_default
+                kd = self.interp.keras_default
                 return parse_format(kd, rank) if isinstance(kd, str) else None
             if default == "none":
                 return Layout(None, True)

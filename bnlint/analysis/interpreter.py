@@ -67,6 +67,7 @@ class Interpreter:
         self.formats = Formats(module, self)
         self.records = Records(self)
         self.effects = Effects(self)
+        self.keras_default = session.keras_default(module)
         self.module_done = False  # module-level names are all bound
         self.related = None  # names a function must mention to matter (FunctionCalls)
         self.loaded = False

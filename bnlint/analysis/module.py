@@ -37,6 +37,8 @@ class ModuleFacts:
         self.format_test: tuple[str, bool] | None = None
         self._required: str | None = None  # the format it asserts or raises without
         self._read_format_tests()
+        # what its own calls set Keras' image format to (None: unreadable)
+        self.keras_format_settings: tuple = ()
         self.keras_default = self._keras_default()
         self._callers: dict[str, list[ast.Call]] = {}
 
@@ -96,6 +98,7 @@ class ModuleFacts:
             if catalog.CATALOG[name].effect == "ordering_setter":
                 val = _ORDERING.get(val)
             found.append(val if self.index.runs_at_import(node) else None)
+        self.keras_format_settings = tuple(found)
         if not found and self._required is not None:
             return self._required  # it asserts, or raises without, one format
         if not found and self.format_test is not None:

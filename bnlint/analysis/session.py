@@ -41,6 +41,19 @@ class Session:
         interp.analyse()
         return interp
 
+    def keras_default(self, module) -> str | None:
+        """Keras' image format for a module's code: its own setting, or the
+        default; unknown (None) when another module analysed with it sets
+        the process-wide format to something else (``train.py`` calling
+        ``set_image_data_format("channels_first")`` before building the
+        model ``model.py`` defines)."""
+        own = module.keras_default
+        members = self.project.members if self.project is not None else ()
+        if module.keras_format_settings or not members:
+            return own
+        others = {v for m in members if m is not module for v in m.keras_format_settings}
+        return own if others <= {own} else None
+
     def loaded(self, path: str) -> Interpreter | None:
         """The interpreter of the project module at ``path``, its module
         code run (what importing it does); None if it cannot be read.  An

@@ -5,6 +5,7 @@ API's signature."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
@@ -59,7 +60,10 @@ class Effects:
         handler = self._handlers.get(api.effect) if api else None
         if handler is None:
             return None
-        return handler(api, bind(api.params, call, args, kws), call, args, frame)
+        value = handler(api, bind(api.params, call, args, kws), call, args, frame)
+        if isinstance(value, Layer) and value.interp is None:
+            value = dataclasses.replace(value, interp=self.interp, env=frame)
+        return value
 
     # --- convs ----------------------------------------------------------------
     def _conv(self, api, b: Bound, call, args, frame):
@@ -185,7 +189,7 @@ class Effects:
         for pname in api.roles["params"]:
             val = b.value(pname)
             if isinstance(val, Param):
-                self.interp.record("param", val.shape, x, frame, param=val)
+                val.owner(self.interp).record("param", val.shape, x, frame, param=val)
         return x.keep(True)
 
     # --- layout-preserving ops ----------------------------------------------------
@@ -332,19 +336,30 @@ class Effects:
 # --- layer objects -------------------------------------------------------------------------
 
 
-def apply_layer(interp, layer: Layer, x, frame: Frame):
-    """The value of ``layer(x)``."""
+def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = None):
+    """The value of ``layer(x)`` (``call``: that application, when written)."""
+    home = layer.interp if layer.interp is not None else interp
     if layer.kind == "conv":
         return Tensor(
             layer.layout,
-            origin=(interp.module, layer.node),
+            origin=(home.module, layer.node),
             fresh=True,
             bias_of=layer.bias,
             made_in=id(frame.scope),
             keras_default=layer.keras_default,
         )
     if layer.kind == "bn":
-        interp.records.bn_axis(layer.node, x, frame)
+        if home is not interp:
+            # built by another module (``make_bn()`` from layers.py): the
+            # site, its names and its fix are there; the context is this call
+            env = layer.env if isinstance(layer.env, Frame) else home.frame
+            key = frame.key
+            if call is not None:
+                # the application is the call that hands the layer its input
+                key = ("applied", id(call), frame.key)
+                interp.session.add_edge(key, interp.module, call, frame.key)
+            frame = Frame(env.scope, parent=env, via_call=frame.via_call, key=key)
+        home.records.bn_axis(layer.node, x, frame)
         return x.keep(False) if isinstance(x, Tensor) else None
     if layer.kind == "preserve":
         if isinstance(x, Seq):
@@ -359,7 +374,7 @@ def apply_layer(interp, layer: Layer, x, frame: Frame):
         if isinstance(x, Tensor):
             inner_layout = x.layout.drop_time()
             inner_in = Tensor(inner_layout, origin=x.origin) if inner_layout else None
-        out = apply_layer(interp, layer.inner, inner_in, frame)
+        out = apply_layer(interp, layer.inner, inner_in, frame, call)
         return Tensor(out.layout.add_time(), origin=out.origin) if isinstance(out, Tensor) else None
     return None
 

@@ -13,6 +13,7 @@ attribute, or a catalog API (``Effects``).  Whatever cannot be known is
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from bnlint.analysis import catalog, constants
 from bnlint.analysis.effects import Effects, apply_layer, thread
@@ -481,7 +482,7 @@ class Interpreter:
             return tensor.keep(True)  # x - mean
         if tensor.normalized and isinstance(node.op, (ast.Mult, ast.Add, ast.Div)):
             if isinstance(other, Param):
-                self.record("param", other.shape, tensor, frame, param=other)
+                other.owner(self).record("param", other.shape, tensor, frame, param=other)
         if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             return tensor.keep()
         return None
@@ -500,10 +501,19 @@ class Interpreter:
             )
             if not isinstance(target, Func):
                 return None
-        return Partial(target, node, tuple(args[1:]), tuple(kws.items()))
+        return Partial(target, node, tuple(args[1:]), tuple(kws.items()), self, frame)
 
     def _call_partial(self, p: Partial, node: ast.Call, args, kws, frame: Frame):
         """Call the partial's target as ``target(*p.args, *args, **p.kws, **kws)``."""
+        if p.interp is not None and p.interp is not self:
+            # made in another module: the merged call is that module's code
+            # (its sites and fixes go there), so only literal arguments of
+            # this call can join it
+            if not all(_is_literal(a) for a in node.args + [k.value for k in node.keywords]):
+                return None
+            env = p.env if isinstance(p.env, Frame) else p.interp.frame
+            inner = Frame(frame.scope, parent=env, via_call=frame.via_call, key=frame.key)
+            return p.interp._call_partial(dataclasses.replace(p, interp=None), node, args, kws, inner)
         key = (id(p.call), id(node))
         merged = self._partial_calls.get(key)
         if merged is None:
@@ -580,10 +590,10 @@ class Interpreter:
         if isinstance(callee, Partial):
             return self._call_partial(callee, node, args, kws, frame)
         if isinstance(callee, Layer):
-            return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame)
+            return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame, node)
         if isinstance(callee, Each) and all(isinstance(i, Layer) for i in callee.items):
             x = args[0] if args else kws.get("inputs")
-            return _merge_values([apply_layer(self, layer, x, frame) for layer in callee.items])
+            return _merge_values([apply_layer(self, layer, x, frame, node) for layer in callee.items])
         if isinstance(callee, Sequential):
             return Tensor(callee.layout) if callee.layout else None
         if callee is None and self._is_super(func, frame):
@@ -643,6 +653,14 @@ class Interpreter:
         """The method ``super()`` finds from the method ``frame`` runs."""
         home = _defining(frame.cls, frame.scope)
         return frame.cls.inherited(name, home) if home is not None else None
+
+
+def _is_literal(node) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _defining(cls: ClassInfo, method_node) -> ClassInfo | None:

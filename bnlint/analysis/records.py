@@ -124,18 +124,18 @@ class Records:
     def param_shape(self, call, shape, frame):
         """A variable created with a readable literal or dynamic shape."""
         if isinstance(shape, (ast.List, ast.Tuple)):
-            return Param(call, shape)
+            return Param(call, shape, interp=self.interp)
         if isinstance(shape, ast.Name):
             v = self.interp.lookup(shape, frame)
             if isinstance(v, (IntList, Seq)) and isinstance(v.node, (ast.List, ast.Tuple)):
-                return Param(call, v.node)
+                return Param(call, v.node, interp=self.interp)
             if isinstance(v, ShapeSlice):  # params_shape = x.get_shape()[1:]
-                return Param(call, v.node, dynamic_of=v.tensor)
+                return Param(call, v.node, dynamic_of=v.tensor, interp=self.interp)
             return None
         # x.shape[1:], x.get_shape()[1:], x.get_shape().as_list()[1:], tf.shape(x)[1:]
         v = self.interp.ev(shape, frame) if isinstance(shape, ast.Subscript) else None
         if isinstance(v, ShapeSlice):
-            return Param(call, shape, dynamic_of=v.tensor)
+            return Param(call, shape, dynamic_of=v.tensor, interp=self.interp)
         return None
 
     def assign_param(self, param: Param, value_node, frame: Frame) -> None:
@@ -147,7 +147,7 @@ class Records:
             if isinstance(n, ast.Name):
                 v = self.interp.lookup(n, frame)
                 if isinstance(v, Moments) and v.tensor is not None:
-                    self.interp.record("param", param.shape, v.tensor, frame, param=param)
+                    param.owner(self.interp).record("param", param.shape, v.tensor, frame, param=param)
                     return
 
     def conv_then_bn(self, stmt, nxt, rest, frame: Frame) -> None:

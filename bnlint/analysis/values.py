@@ -97,6 +97,10 @@ class Layer:
     inner: Layer | None = None
     bias: tuple | None = field(default=None, compare=False, hash=False)  # a conv's, as Tensor.bias_of
     keras_default: bool = field(default=False, compare=False, hash=False)  # format from image_data_format
+    # the interpreter of the module whose code built it, and the frame it was
+    # built in: a layer applied in another module is still that module's code
+    interp: object = field(default=None, compare=False, hash=False)
+    env: object = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,11 @@ class Param:
     node: ast.Call
     shape: ast.expr  # the shape expression to check / rewrite
     dynamic_of: Tensor | None = None  # x.shape[1:] style: shape of this tensor
+    interp: object = field(default=None, compare=False, hash=False)  # whose code created it
+
+    def owner(self, default):
+        """The interpreter a site about this parameter belongs to."""
+        return self.interp if self.interp is not None else default
 
 
 @dataclass(frozen=True)
@@ -254,6 +263,9 @@ class Partial:
     call: ast.Call = field(compare=False, hash=False)
     args: tuple = ()
     kws: tuple = ()  # (name, value) pairs
+    # where it was made: its call's names are looked up there
+    interp: object = field(default=None, compare=False, hash=False)
+    env: object = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,29 @@ def test_cache_is_keyed_on_content_and_settings(tmp_path):
     c = Cache(cache_dir, s1.cache_key())
     path.write_text(path.read_text().replace("(axis=1)", "()"))
     assert runner.check_files([str(path)], lambda p: s2, c)[0].diagnostics == []
+
+
+IMPORT_SPELLINGS = [
+    "import os\nfrom a import b\n",
+    "def f():\n    import tensorflow as tf\n    return tf\n",
+    "class A:\n    def m(self):\n        if x:\n            from .ops import bn\n",
+    "x = 1; import keras\n",
+    "if x: import keras\n",
+    "try:\n    import tf_slim as slim\nexcept ImportError:\n    slim = None\n",
+    "import os\r\ndef f():\r\n    import keras\r\n",
+    "s = '''\nimport not_code\n'''\nfrom b import c\n",
+    "for i in range(3):\n    pass\nelse:\n    import keras\n",
+]
+
+
+@pytest.mark.parametrize("source", IMPORT_SPELLINGS)
+def test_imports_found_by_text_are_every_import(source):
+    """The index finds import statements by the lines that start one; it
+    must find exactly what walking every statement finds, in that order."""
+    import ast
+
+    from bnlint.analysis.index import ModuleIndex, _statements
+
+    tree = ast.parse(source)
+    every = [s for s in _statements(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
+    assert ModuleIndex(tree, source).imports == every

@@ -25,6 +25,47 @@ def _statements(body):
             todo.extend(getattr(stmt, field, ()))
 
 
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)\b", re.M)
+
+
+def _inline_import(text: str) -> bool:
+    """Whether some ``import`` may follow a ``;`` or ``:`` on its line."""
+    i = text.find("import")
+    while i >= 0:
+        start = text.rfind("\n", 0, i) + 1
+        before = text[start:i]
+        if (";" in before or ":" in before) and before.lstrip()[:1] != "#":
+            return True
+        i = text.find("import", i + 6)
+    return False
+
+
+def _imports(tree: ast.Module, text: str | None) -> list:
+    """The import statements (in ``_statements`` order); the text says
+    which lines start one, so only the blocks around them are walked."""
+    if text is None or "\r" in text or _inline_import(text):
+        # ``x = 1; import y``, ``if y: import z``, other line ends: walk everything
+        return [s for s in _statements(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
+    lines = []
+    line, pos = 1, 0
+    for m in _IMPORT_LINE.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        lines.append(line)
+    found = []
+    todo = list(tree.body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            found.append(stmt)
+            continue
+        i = bisect.bisect_left(lines, stmt.lineno)
+        if i < len(lines) and lines[i] <= stmt.end_lineno:
+            for field in _BLOCKS:
+                todo.extend(getattr(stmt, field, ()))
+    return found
+
+
 def _header_parts(stmt):
     """The parts of a statement that are not nested statements: all of a
     simple statement; the test, iterator, items, decorators... of a
@@ -42,7 +83,7 @@ class ModuleIndex:
     def __init__(self, tree: ast.Module, text: str | None = None):
         self.tree = tree
         self.text = text
-        self.imports = [s for s in _statements(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
+        self.imports = _imports(tree, text)
         self._walked = False
         self._calls: list[ast.Call] = []
         self._strings: list[ast.Constant] = []

@@ -15,7 +15,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from bnlint.analysis import catalog, constants
+from bnlint.analysis import constants
+from bnlint.analysis.classes import Classes
 from bnlint.analysis.effects import Effects, apply_layer, thread
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import Frame, _int_const, _merge_values, _merge_vars, _target_key
@@ -47,8 +48,6 @@ from bnlint.analysis.values import (
     same,
 )
 
-# Class-body values read as class constants (``data_format = "NCHW"``).
-_CLASS_CONSTANTS = (ast.Constant, ast.Tuple, ast.List, ast.Name, ast.Attribute)
 # Expressions whose value is never a tracked tensor and whose insides run
 # later or elsewhere (lambdas, comprehensions).
 _OPAQUE_EXPRS = (ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -58,8 +57,8 @@ _PARAM_METHODS = ("assign", "assign_sub", "assign_add")
 class Interpreter:
     """One module's interpreter.  Collaborators: ``module`` (the facts of
     the source), ``session`` (sites, function calls and the project's
-    other modules), and the ``formats``, ``records`` and ``effects`` it
-    builds for this module."""
+    other modules), and the ``formats``, ``records``, ``effects`` and
+    ``classes`` it builds for this module."""
 
     def __init__(self, module, session):
         self.module = module
@@ -68,6 +67,7 @@ class Interpreter:
         self.formats = Formats(module, self)
         self.records = Records(self)
         self.effects = Effects(self)
+        self.classes = Classes(self)
         self.keras_default = session.keras_default(module)
         self.module_done = False  # module-level names are all bound
         self.related = None  # names a function must mention to matter (FunctionCalls)
@@ -148,7 +148,9 @@ class Interpreter:
         elif t in (ast.FunctionDef, ast.AsyncFunctionDef):
             frame.vars[stmt.name] = Func(stmt, env=frame, cls=None, interp=self)
         elif t is ast.ClassDef:
-            self._define_class(stmt, frame)
+            info = self.classes.define(stmt, frame)
+            frame.vars[stmt.name] = info
+            frame.classes.append(info)
         elif t is ast.Delete:
             for target in stmt.targets:
                 k = _target_key(target)
@@ -213,32 +215,6 @@ class Interpreter:
             results.append(frame.vars)
         frame.vars = _merge_vars(results)
 
-    def _define_class(self, node: ast.ClassDef, frame: Frame) -> None:
-        info = ClassInfo(node, self)
-        bases = [self.ev(b, frame) for b in node.bases]
-        info.bases = tuple(b for b in bases if isinstance(b, ClassInfo))
-        info.keras_layer = any(b.keras_layer for b in info.bases) or any(
-            self.module.imports.resolve(b) in catalog.CALLS_CALL for b in node.bases
-        )
-        for item in node.body:
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info.methods[item.name] = Func(item, env=frame, cls=info, interp=self)
-            elif isinstance(item, (ast.Assign, ast.AnnAssign)) and isinstance(item.value, _CLASS_CONSTANTS):
-                targets = item.targets if isinstance(item, ast.Assign) else [item.target]
-                value = self.ev(item.value, frame)
-                for t in targets:
-                    if isinstance(t, ast.Name):
-                        info.class_vars[t.id] = value
-        for base in info.bases:
-            for name in base.methods:
-                if name not in info.methods:
-                    info.methods[name] = info.inherited(name)
-        info.called = info.methods.get("__call__")
-        if info.called is None and info.keras_layer:
-            info.called = info.methods.get("call")
-        frame.vars[node.name] = info
-        frame.classes.append(info)
-
     def bind(self, target, value, frame: Frame) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):
             elts = target.elts
@@ -261,21 +237,11 @@ class Interpreter:
         frame.vars[key] = value
         if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
             name = key[5:]
-            for attrs in self._attr_stores(frame):
+            for attrs in self.classes.attr_stores(frame):
                 if name in attrs and not same(attrs[name], value):
                     attrs[name] = None
                 else:
                     attrs[name] = value
-
-    @staticmethod
-    def _attr_stores(frame: Frame) -> list[dict]:
-        """Where ``self.x = ...`` lands: the class (all its objects) and,
-        for an object built at a known call, that object."""
-        stores = [frame.cls.attrs]
-        inst = frame.lookup("self")
-        if isinstance(inst, Instance) and inst.attrs is not None:
-            stores.append(inst.attrs)
-        return stores
 
     def _mutated(self, target, value, frame: Frame) -> None:
         """The list ``target`` names now holds ``value`` (``append``): the
@@ -283,7 +249,7 @@ class Interpreter:
         key = _target_key(target)
         frame.vars[key] = value
         if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
-            for attrs in self._attr_stores(frame):
+            for attrs in self.classes.attr_stores(frame):
                 attrs[key[5:]] = value
 
     # --- expressions ---------------------------------------------------------------
@@ -295,10 +261,7 @@ class Interpreter:
                 if isinstance(owner, ModuleRef):  # ops.bn, config.DATA_FORMAT
                     return self.session.imports.attribute(owner, node.attr)
                 if isinstance(owner, (ClassInfo, Instance)):  # Config.DATA_FORMAT, cfg.data_format
-                    cls = owner if isinstance(owner, ClassInfo) else owner.cls
-                    if self._set_from_outside(node.attr, cls):
-                        return None
-                    return owner.class_var(node.attr) if owner is cls else owner.attribute(node.attr)
+                    return self.classes.attribute(owner, node.attr)
             return None
         if frame.has(key):
             return frame.lookup(key)
@@ -596,8 +559,8 @@ class Interpreter:
             return _merge_values([apply_layer(self, layer, x, frame, node) for layer in callee.items])
         if isinstance(callee, Sequential):
             return Tensor(callee.layout) if callee.layout else None
-        if callee is None and self._is_super(func, frame):
-            callee = self._super_method(func.attr, frame)
+        if callee is None and self.classes.is_super(func, frame):
+            callee = self.classes.super_method(func.attr, frame)
         if isinstance(callee, Func):
             bound_self = None
             if callee.cls is not None and isinstance(func, ast.Attribute):
@@ -630,30 +593,6 @@ class Interpreter:
             return None
         return self.effects.apply(name, node, args, kws, frame)
 
-    def _set_from_outside(self, name: str, cls: ClassInfo) -> bool:
-        """Whether this module, the class's or another analysed with them
-        assigns ``<obj>.name = ...`` other than through ``self``
-        (``cfg.data_format = args.format``): then it has no one value."""
-        project = self.session.project
-        members = project.members if project is not None else []
-        return any(m.index.assigns_attribute(name) for m in (self.module, cls.interp.module, *members))
-
-    def _is_super(self, func, frame: Frame) -> bool:
-        """``super().m`` or ``super(Cls, self).m`` inside a method."""
-        return (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Call)
-            and isinstance(func.value.func, ast.Name)
-            and func.value.func.id == "super"
-            and not frame.has("super")
-            and frame.cls is not None
-        )
-
-    def _super_method(self, name: str, frame: Frame):
-        """The method ``super()`` finds from the method ``frame`` runs."""
-        home = _defining(frame.cls, frame.scope)
-        return frame.cls.inherited(name, home) if home is not None else None
-
 
 def _is_literal(node) -> bool:
     try:
@@ -661,17 +600,6 @@ def _is_literal(node) -> bool:
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
     return True
-
-
-def _defining(cls: ClassInfo, method_node) -> ClassInfo | None:
-    """The class among ``cls`` and its bases whose body defines ``method_node``."""
-    todo = [cls]
-    while todo:
-        c = todo.pop(0)
-        if any(item is method_node for item in c.node.body):
-            return c
-        todo.extend(c.bases)
-    return None
 
 
 _SHAPE_ATTRS = ("shape", "ndims", "rank")

@@ -4,11 +4,12 @@ what a slim ``arg_scope`` gives the ops inside it."""
 from __future__ import annotations
 
 import ast
+import re
 
 from bnlint.analysis.frame import _OPAQUE, Frame, _dim_ordering
 from bnlint.analysis.layout import Layout, is_format_string, parse_format
 from bnlint.analysis.signature import Bound, positional_after
-from bnlint.analysis.values import ArgScope, NoneConst, Scope, ScopedArg, Str
+from bnlint.analysis.values import ArgScope, DictLit, NoneConst, Scope, ScopedArg, Str
 
 
 class Formats:
@@ -40,9 +41,12 @@ class Formats:
             df_node, df_val = bound.node(param), bound.value(param)
         if df_node is None and api.default_format == "keras" and bound.has("dim_ordering"):  # Keras 1
             df_node, df_val = bound.node("dim_ordering"), _dim_ordering(bound.value("dim_ordering"))
-        if df_node is None:
-            if bound.star_kwargs:
+        if df_node is None and bound.star_kwargs:
+            spread = self._spread_arg(call, param, frame)
+            if spread is None:
                 return None
+            df_node, df_val = spread
+        if df_node is None:
             # TF1 signatures take data_format later: a format string given
             # positionally from its TF2 position on is the data_format.
             start = api.params.index(param) if param in api.params else len(call.args)
@@ -64,6 +68,37 @@ class Formats:
         if api.rank is None and df_node is None:
             return Layout(None, True)
         return self.layout_of(df_val, df_node is not None, api.rank, api.default_format)
+
+    def _spread_arg(self, call: ast.Call, param: str, frame: Frame):
+        """(node, value) that ``**kwargs`` give ``param`` when each is a dict
+        this module writes out in full and never changes afterwards
+        (``conv_args = dict(padding="same", data_format=DF)``); (None, None)
+        when none gives it; None when that cannot be known."""
+        found = (None, None)
+        for k in call.keywords:
+            if k.arg is not None:
+                continue
+            if not isinstance(k.value, ast.Name) or self._changed(k.value.id):
+                return None
+            spread = self.interp.ev(k.value, frame)
+            if not isinstance(spread, DictLit) or not spread.complete:
+                return None
+            node, value = spread.entry(param)
+            if node is not None:
+                found = (node, value)
+        return found
+
+    def _changed(self, name: str) -> bool:
+        """Whether the dict ``name`` may be other than this module writes it:
+        not assigned here (imported), or changed after (``name[...] = ...``,
+        ``name.update(...)``, any use as an object)."""
+        text = self.module.index.text
+        if text is None:
+            return True
+        word = re.escape(name)
+        return (
+            re.search(rf"\b{word}\s*=[^=]", text) is None or re.search(rf"\b{word}\s*[\[.]", text) is not None
+        )
 
     def arg_scope(self, node, frame: Frame):
         """The scopes ``with slim.arg_scope(...)`` puts in force: [Scope],

@@ -357,12 +357,13 @@ class Interpreter:
         return Seq(items, node)
 
     def _ev_dict(self, node, frame: Frame):
-        items = []
+        items, nodes = [], []
         for k, v in zip(node.keys, node.values):
             value = self.ev(v, frame)
             if isinstance(k, ast.Constant) and isinstance(k.value, str):
                 items.append((k.value, value))
-        return DictLit(node, tuple(items))
+                nodes.append((k.value, v))
+        return DictLit(node, tuple(items), len(items) == len(node.keys), tuple(nodes))
 
     def _ev_subscript(self, node, frame: Frame):
         """``layers[i]``, ``self.norms[i]``, ``self.parts["bn"]``."""
@@ -586,6 +587,11 @@ class Interpreter:
         name = self.module.imports.resolve(func)
         if name is None and isinstance(func, ast.Name) and func.id in _BUILTINS and not frame.has(func.id):
             return _BUILTINS[func.id](args) if not kws else None
+        if name is None and isinstance(func, ast.Name) and func.id == "dict" and not frame.has("dict"):
+            # dict(padding="same", data_format=DF): every key written out
+            if node.args or any(k.arg is None for k in node.keywords):
+                return None
+            return DictLit(node, tuple(kws.items()), True, tuple((k.arg, k.value) for k in node.keywords))
         if name is None:
             if isinstance(func, ast.Attribute) and func.attr == "add_weight":
                 shape = next((k.value for k in node.keywords if k.arg == "shape"), None)

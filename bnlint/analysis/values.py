@@ -178,6 +178,16 @@ class Func:
 class DictLit:
     node: ast.expr  # ast.Dict or a dict(...) call
     items: tuple = field(default=(), compare=False, hash=False)  # (str key, value) pairs
+    # every key is a string written out (no ``**other``, no computed key)
+    complete: bool = field(default=False, compare=False, hash=False)
+    nodes: tuple = field(default=(), compare=False, hash=False)  # (str key, value node) pairs
+
+    def entry(self, key: str):
+        """(value node, value) of ``key``; (None, None) when it has none."""
+        for (k, value), (_, node) in zip(self.items, self.nodes):
+            if k == key:
+                return node, value
+        return None, None
 
 
 @dataclass(eq=False)

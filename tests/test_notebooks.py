@@ -88,3 +88,28 @@ def test_invalid_notebooks_are_reported(tmp_path):
     assert r.exit_code == 1
     assert r.output.count("BN900") == 3
     assert "Traceback" not in r.output
+
+
+def test_shell_command_continued_with_backslash_is_masked_whole(tmp_path):
+    """``!python train.py \\`` then indented ``--flag`` lines, inside an
+    ``if``: one shell command, not an indentation error; a fix elsewhere in
+    the cell keeps every line of it."""
+    cell = [
+        "if RUN:\n",
+        "  !python train.py \\\n",
+        "        --data_format=channels_first \\\n",
+        "        --epochs=1\n",
+        "  out = !ls \\\n",
+        "      -l\n",
+        "x = layers.Conv2D(8, 3, data_format='channels_first')(inp)\n",
+        "x = layers.BatchNormalization()(x)\n",
+    ]
+    path = tmp_path / "nb.ipynb"
+    path.write_text(_nb([("code", ["from tensorflow.keras import layers\n"]), ("code", cell)]))
+    r = CliRunner().invoke(main, ["check", "--no-cache", str(path)])
+    assert "BN900" not in r.output
+    assert f"{path}:cell 2:8:5: BN003" in r.output
+    r = CliRunner().invoke(main, ["fix", "--no-cache", str(path)])
+    assert r.exit_code == 0, r.output
+    fixed = json.loads(path.read_text())["cells"][1]["source"]
+    assert fixed == cell[:-1] + ["x = layers.BatchNormalization(axis=1)(x)\n"]

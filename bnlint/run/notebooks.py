@@ -61,9 +61,14 @@ class Notebook:
             out = [_MASK] * len(lines)
         else:
             out = []
+            continued = None  # the indent of a magic whose line ends in a backslash
             for ln in lines:
                 m = _ASSIGN_MAGIC.match(ln)
-                if m:
+                if continued is not None:
+                    # ``!python x.py \`` then ``  --flag=1``: the command goes on
+                    saved.append(ln)
+                    out.append(continued + _MASK)
+                elif m:
                     saved.append(ln)
                     out.append(f"{m.group(1)}{m.group(2)} = None  # bnlint-masked")
                 elif _MAGIC.match(ln) and ln.strip():
@@ -71,6 +76,13 @@ class Notebook:
                     out.append(_MAGIC.match(ln).group(1) + _MASK)
                 else:
                     out.append(ln)
+                    continue
+                if ln.rstrip().endswith("\\"):
+                    continued = (
+                        out[-1][: len(out[-1]) - len(out[-1].lstrip())] if continued is None else continued
+                    )
+                else:
+                    continued = None
         self.masked[index] = saved
         return "\n".join(out)
 

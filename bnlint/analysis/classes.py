@@ -41,10 +41,34 @@ class Classes:
             for name in base.methods:
                 if name not in info.methods:
                     info.methods[name] = info.inherited(name)
+        info.catalog_layer = self._catalog_layer(node, info)
         info.called = info.methods.get("__call__")
         if info.called is None and info.keras_layer:
             info.called = info.methods.get("call")
         return info
+
+    def _catalog_layer(self, node: ast.ClassDef, info: ClassInfo) -> str | None:
+        """The catalog's batch-norm layer class this one only renames: it
+        subclasses it (or a project class that does), defines no
+        ``__init__``, and a ``call`` it defines hands on to ``super()``."""
+        found = None
+        for base in node.bases:
+            name = self.interp.module.imports.resolve(base)
+            api = catalog.lookup(name)
+            if api is not None and api.effect == "bn_layer":
+                found = name
+        if found is None:
+            found = next((b.catalog_layer for b in info.bases if b.catalog_layer), None)
+        if found is None or "__init__" in info.methods:
+            return None
+        call = info.methods.get("call")
+        if (
+            call is not None
+            and call.home is None
+            and not any(isinstance(n, ast.Name) and n.id == "super" for n in ast.walk(call.node))
+        ):
+            return None
+        return found
 
     @staticmethod
     def attr_stores(frame: Frame) -> list[dict]:

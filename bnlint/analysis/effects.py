@@ -62,7 +62,7 @@ class Effects:
             return None
         value = handler(api, bind(api.params, call, args, kws), call, args, frame)
         if isinstance(value, Layer) and value.interp is None:
-            value = dataclasses.replace(value, interp=self.interp, env=frame)
+            value = dataclasses.replace(value, interp=self.interp, env=frame, api=name)
         return value
 
     # --- convs ----------------------------------------------------------------
@@ -359,7 +359,7 @@ def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = N
                 key = ("applied", id(call), frame.key)
                 interp.session.add_edge(key, interp.module, call, frame.key)
             frame = Frame(env.scope, parent=env, via_call=frame.via_call, key=key)
-        home.records.bn_axis(layer.node, x, frame)
+        home.records.bn_axis(layer.node, x, frame, layer.api)
         return x.keep(False) if isinstance(x, Tensor) else None
     if layer.kind == "preserve":
         if isinstance(x, Seq):

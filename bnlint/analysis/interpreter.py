@@ -575,6 +575,9 @@ class Interpreter:
             # helper class (DCGAN's ops.batch_norm) used as a function, or a
             # Keras layer subclass applied to a tensor
             return self.session.calls.call(callee.cls.called, node, args, kws, callee, self, frame)
+        if isinstance(callee, ClassInfo) and callee.catalog_layer is not None:
+            # ``BatchNorm(name="bn1")`` for ``class BatchNorm(KL.BatchNormalization)``
+            return self.effects.apply(callee.catalog_layer, node, args, kws, frame)
         if isinstance(callee, ClassInfo):
             init = callee.methods.get("__init__")
             if init is None:

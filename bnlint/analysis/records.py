@@ -19,9 +19,10 @@ class Records:
         self.interp = interp
         self.module = interp.module
 
-    def bn_axis(self, call: ast.Call, x, frame: Frame) -> None:
-        """A batch norm configured by ``axis`` meets ``x``."""
-        name = self.module.imports.resolve(call.func)
+    def bn_axis(self, call: ast.Call, x, frame: Frame, name: str | None = None) -> None:
+        """A batch norm configured by ``axis`` meets ``x`` (``name``: the
+        catalog API ``call`` builds, when its spelling does not say)."""
+        name = name or self.module.imports.resolve(call.func)
         api = catalog.lookup(name)
         param = api.roles["axis"] if api else "axis"
         # a partial's merged call: positions in its own call come after the function
@@ -30,7 +31,7 @@ class Records:
         axis_node = b.node(param)
         if axis_node is None and b.star_kwargs:
             return
-        self.biased_input(call, x, frame)
+        self.biased_input(call, x, frame, name)
         axis = self.axes_value(axis_node, frame) if axis_node is not None else IntList((-1,), None)
         self.interp.record(
             "bn_axis",
@@ -46,7 +47,7 @@ class Records:
             keras_default=isinstance(x, Tensor) and x.keras_default,
         )
 
-    def biased_input(self, call: ast.Call, x, frame: Frame) -> None:
+    def biased_input(self, call: ast.Call, x, frame: Frame, name: str | None = None) -> None:
         """A centering batch norm meets a conv output that has its bias."""
         if not isinstance(x, Tensor) or x.bias_of is None:
             return
@@ -54,7 +55,7 @@ class Records:
             # the conv's function returned its output: another caller of it
             # may use the bias, so the bias is not redundant everywhere
             return
-        api = catalog.lookup(self.module.imports.resolve(call.func))
+        api = catalog.lookup(name or self.module.imports.resolve(call.func))
         if api is None or "center" not in api.roles:
             return
         b = bind(api.params, call, [None] * len(call.args), {})

@@ -101,6 +101,7 @@ class Layer:
     # built in: a layer applied in another module is still that module's code
     interp: object = field(default=None, compare=False, hash=False)
     env: object = field(default=None, compare=False, hash=False)
+    api: str | None = field(default=None, compare=False, hash=False)  # the catalog class built
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,9 @@ class ClassInfo:
     bases: tuple = ()  # the project's classes it subclasses, in order
     class_vars: dict = field(default_factory=dict)  # ``data_format = "channels_first"`` in its body
     keras_layer: bool = False  # a Keras Layer or Model, directly or through its bases
+    # ``class BatchNorm(KL.BatchNormalization)`` that keeps the base's
+    # constructor: the catalog layer it is (its canonical name)
+    catalog_layer: str | None = None
 
     def attr(self, name: str, default=None):
         """``self.name`` as this class's code, or its bases', sets it."""

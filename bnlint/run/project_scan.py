@@ -75,12 +75,6 @@ def bindings(data: bytes) -> list[tuple[int, str, str | None]]:
     return out
 
 
-def imported_names(data: bytes) -> list[tuple[int, str]]:
-    """(level, dotted module) for every module an import may name,
-    submodules of ``from X import y`` included."""
-    return list(dict.fromkeys((level, module) for level, module, _ in bindings(data)))
-
-
 class ImportGraph:
     """Edges between the project's files (real paths).  ``data_of(real)``
     gives a file's bytes (or None); ``project`` resolves imports."""
@@ -96,18 +90,25 @@ class ImportGraph:
         self._format_constants: dict[str, set[str]] = {}
         self._own_format_constants: dict[str, set[str]] = {}
         self._uses: dict[tuple[str, str], bool] = {}
+        self._raw: dict[str, list] = {}
 
     def _bound(self, real: str) -> list[tuple[str, str | None, str]]:
         """(resolved real path, local name or None for a star, module
         name) of every import of a project module in the file."""
         if real not in self._bindings:
             out = []
-            for level, module, local in bindings(self.data_of(real) or b""):
+            for level, module, local in self._raw_bindings(real):
                 target = self.project.resolve(real, module, level)
                 if target is not None:
                     out.append((real_path(target), local, module))
             self._bindings[real] = out
         return self._bindings[real]
+
+    def _raw_bindings(self, real: str) -> list:
+        """``bindings`` of the file's text, read once."""
+        if real not in self._raw:
+            self._raw[real] = bindings(self.data_of(real) or b"")
+        return self._raw[real]
 
     def words(self, real: str) -> set[str]:
         if real not in self._words:
@@ -117,9 +118,11 @@ class ImportGraph:
     def imports(self, real: str) -> set[str]:
         if real not in self._imports:
             self._imports[real] = set()  # a cycle sees it empty
-            data = self.data_of(real)
             found = set()
-            for level, name in imported_names(data or b""):
+            # ``from X import y``: X, and the submodule X.y when there is one
+            for level, name in dict.fromkeys(
+                (level, module) for level, module, _ in self._raw_bindings(real)
+            ):
                 target = self.project.resolve(real, name, level)
                 if target is not None:
                     found.add(real_path(target))

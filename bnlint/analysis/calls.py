@@ -11,7 +11,7 @@ import ast
 import dataclasses
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
-from bnlint.analysis.relevance import RECORDS, RETURNS, SUBCLASS, Relevance
+from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ClassInfo, Func, Instance, Int, IntList, same
 
@@ -61,7 +61,6 @@ class FunctionCalls:
         self.analyzed: set = set()  # _ident of the functions run standalone
         self._returns = Relevance(RETURNS)
         self._records = Relevance(RECORDS)
-        self._subclass = Relevance(SUBCLASS)
 
     # --- entry points ---------------------------------------------------------
     def analyze_pending(self, interp, frame: Frame) -> None:
@@ -197,19 +196,22 @@ class FunctionCalls:
 
     def _changed_for(self, func: Func) -> bool:
         """Whether an inherited method may do something else for the
-        subclass: it names a method the subclass overrides, or an
-        attribute the subclass sets otherwise."""
+        subclass: it (or a method of the class it calls, transitively)
+        names a method the subclass overrides, or an attribute the subclass
+        sets otherwise."""
         cls, home = func.cls, func.home
-        if self.session.skip_unrelated and not self._subclass.own_code(cls):
-            return False
-        index = func.interp.module.index
-        words = index.words_in(func.node.lineno, func.node.end_lineno)
-        for name in words:
-            method = cls.methods.get(name)
-            if method is not None and method.defining_class is not home:
-                return True
-            if name in cls.attrs and not same(cls.attrs[name], home.attr(name)):
-                return True
+        seen, todo = {id(func.node)}, [func]
+        while todo:
+            f = todo.pop()
+            for name in f.interp.module.index.words_in(f.node.lineno, f.node.end_lineno):
+                method = cls.methods.get(name)
+                if method is not None and method.defining_class is not home:
+                    return True
+                if name in cls.attrs and not same(cls.attrs[name], home.attr(name)):
+                    return True
+                if method is not None and id(method.node) not in seen:
+                    seen.add(id(method.node))
+                    todo.append(method)
         return False
 
     def _may_matter(self, func: Func) -> bool:

@@ -44,17 +44,6 @@ RECORDS = Question(
     whole_class=True,
 )
 
-# What a subclass's own code must spell for an inherited method to run
-# differently for it: a conv, a batch norm, a format or a parameter.
-SUBCLASS = Question(
-    re.compile(
-        r"onv|atch_norm|BatchNorm|moments|normaliz|channels_|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC|data_format"
-        r"|dim_ordering|Sequential|Variable|variable|add_weight|arg_scope"
-    ),
-    formats_count=True,
-    whole_class=True,
-)
-
 
 class Relevance:
     """Answers one ``Question`` for the functions of a session, memoised."""
@@ -85,17 +74,6 @@ class Relevance:
             result = any(self.value(scope[w]) for scope in scopes for w in words if w in scope)
         self._functions[key] = result
         return result
-
-    def own_code(self, cls: ClassInfo) -> bool:
-        """The question for a class's own body (not what it inherits)."""
-        key = id(cls.node)
-        if key not in self._functions:
-            self._functions[key] = False  # a recursion is decided by the rest
-            interp = cls.interp
-            spelled, words = self._text(interp, cls.node)
-            bound = interp.frame.vars
-            self._functions[key] = spelled or any(self.value(bound[w]) for w in words if w in bound)
-        return self._functions[key]
 
     def value(self, value) -> bool:
         """Whether a value a function names could lead it there."""

@@ -66,7 +66,10 @@ class Relevance:
         if not result:
             scopes = [interp.frame.vars]
             env = func.env
-            while isinstance(env, Frame):  # a closure's names
+            while isinstance(env, Frame):  # a closure's names, and the arg_scopes it runs under
+                if env.arg_scopes:
+                    self._functions.pop(key)  # in force only while the ``with`` runs
+                    return True
                 scopes.append(env.vars)
                 env = env.parent
             if func.cls is not None:

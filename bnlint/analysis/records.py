@@ -22,6 +22,7 @@ class Records:
     def bn_axis(self, call: ast.Call, x, frame: Frame, name: str | None = None) -> None:
         """A batch norm configured by ``axis`` meets ``x`` (``name``: the
         catalog API ``call`` builds, when its spelling does not say)."""
+        given = name is not None and self.module.imports.resolve(call.func) is None
         name = name or self.module.imports.resolve(call.func)
         api = catalog.lookup(name)
         param = api.roles["axis"] if api else "axis"
@@ -42,6 +43,8 @@ class Records:
             axis=axis,
             index=index,
             api=name,
+            # a project class that renames the layer is named as written
+            spelled=call.func.id if given and isinstance(call.func, ast.Name) else None,
             scope=frame.scope,
             vary=_constant_key(axis),
             keras_default=isinstance(x, Tensor) and x.keras_default,

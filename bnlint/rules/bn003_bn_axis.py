@@ -60,7 +60,7 @@ class BatchNormAxis(Rule):
                 continue
             layout = wrong[0]
             want = layout.idiomatic_axis
-            layer = site.info["api"].rsplit(".", 1)[1]
+            layer = site.info.get("spelled") or site.info["api"].rsplit(".", 1)[1]
             if site.info["axis_node"] is None:
                 message = (
                     f"`{layer}` uses the default axis=-1, but the conv output is "

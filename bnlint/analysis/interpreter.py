@@ -584,6 +584,11 @@ class Interpreter:
                 return Instance(callee)
             obj = Instance(callee, made=(id(node), frame.key), attrs={})
             self.session.calls.call(init, node, args, kws, obj, self, frame)
+            build = callee.methods.get("build") if callee.keras_layer else None
+            if build is not None:
+                # Keras builds the layer before its first call: the layers
+                # ``build`` makes are this object's too
+                self.session.calls.call(build, node, [None], {}, obj, self, frame)
             return obj
         if callee is not None:
             return None

@@ -4,7 +4,6 @@ what a slim ``arg_scope`` gives the ops inside it."""
 from __future__ import annotations
 
 import ast
-import re
 
 from bnlint.analysis.frame import _OPAQUE, Frame, _dim_ordering
 from bnlint.analysis.layout import Layout, is_format_string, parse_format
@@ -78,7 +77,7 @@ class Formats:
         for k in call.keywords:
             if k.arg is not None:
                 continue
-            if not isinstance(k.value, ast.Name) or self._changed(k.value.id):
+            if not isinstance(k.value, ast.Name) or not self.module.index.written_once(k.value.id):
                 return None
             spread = self.interp.ev(k.value, frame)
             if not isinstance(spread, DictLit) or not spread.complete:
@@ -87,18 +86,6 @@ class Formats:
             if node is not None:
                 found = (node, value)
         return found
-
-    def _changed(self, name: str) -> bool:
-        """Whether the dict ``name`` may be other than this module writes it:
-        not assigned here (imported), or changed after (``name[...] = ...``,
-        ``name.update(...)``, any use as an object)."""
-        text = self.module.index.text
-        if text is None:
-            return True
-        word = re.escape(name)
-        return (
-            re.search(rf"\b{word}\s*=[^=]", text) is None or re.search(rf"\b{word}\s*[\[.]", text) is not None
-        )
 
     def arg_scope(self, node, frame: Frame):
         """The scopes ``with slim.arg_scope(...)`` puts in force: [Scope],

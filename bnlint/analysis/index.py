@@ -203,6 +203,18 @@ class ModuleIndex:
             )
         return self._attr_assigned[name]
 
+    def written_once(self, name: str) -> bool:
+        """Whether ``name`` is assigned in this module and never changed
+        after as an object (``name[...] = ...``, ``name.update(...)``, any
+        attribute of it): a dict so written is what its literal says."""
+        if self.text is None:
+            return False
+        word = re.escape(name)
+        return (
+            re.search(rf"\b{word}\s*=[^=]", self.text) is not None
+            and re.search(rf"\b{word}\s*[\[.]", self.text) is None
+        )
+
     def statements(self):
         """Every statement of the module, nested blocks included."""
         return _statements(self.tree.body)

@@ -70,7 +70,6 @@ class Interpreter:
         self.classes = Classes(self)
         self.keras_default = session.keras_default(module)
         self.module_done = False  # module-level names are all bound
-        self.related = None  # names a function must mention to matter (FunctionCalls)
         self.loaded = False
         self._partial_calls: dict = {}  # (partial, call) -> the merged call node
         self._lambdas: dict = {}  # lambda node -> its FunctionDef
@@ -473,7 +472,7 @@ class Interpreter:
             # made in another module: the merged call is that module's code
             # (its sites and fixes go there), so only literal arguments of
             # this call can join it
-            if not all(_is_literal(a) for a in node.args + [k.value for k in node.keywords]):
+            if not all(_written_constant(a) for a in node.args + [k.value for k in node.keywords]):
                 return None
             env = p.env if isinstance(p.env, Frame) else p.interp.frame
             inner = Frame(frame.scope, parent=env, via_call=frame.via_call, key=frame.key)
@@ -608,7 +607,8 @@ class Interpreter:
         return self.effects.apply(name, node, args, kws, frame)
 
 
-def _is_literal(node) -> bool:
+def _written_constant(node) -> bool:
+    """A literal, or a tuple/list/dict of them (``ast.literal_eval`` reads it)."""
     try:
         ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

@@ -22,8 +22,9 @@ class Records:
     def bn_axis(self, call: ast.Call, x, frame: Frame, name: str | None = None) -> None:
         """A batch norm configured by ``axis`` meets ``x`` (``name``: the
         catalog API ``call`` builds, when its spelling does not say)."""
-        given = name is not None and self.module.imports.resolve(call.func) is None
-        name = name or self.module.imports.resolve(call.func)
+        spelled = self.module.imports.resolve(call.func)
+        given = name is not None and spelled is None
+        name = name or spelled
         api = catalog.lookup(name)
         param = api.roles["axis"] if api else "axis"
         # a partial's merged call: positions in its own call come after the function

@@ -208,20 +208,19 @@ class ClassInfo:
 
     def attr(self, name: str, default=None):
         """``self.name`` as this class's code, or its bases', sets it."""
-        if name in self.attrs:
-            return self.attrs[name]
-        for base in self.bases:
-            value = base.attr(name, _UNSET)
-            if value is not _UNSET:
-                return value
-        return default
+        return self._nearest("attrs", name, default)
 
     def class_var(self, name: str, default=None):
         """``Cls.name``: a constant its body, or a base's, assigns."""
-        if name in self.class_vars:
-            return self.class_vars[name]
+        return self._nearest("class_vars", name, default)
+
+    def _nearest(self, table: str, name: str, default):
+        """``name`` in this class's ``table``, else its bases' (depth first)."""
+        own = getattr(self, table)
+        if name in own:
+            return own[name]
         for base in self.bases:
-            value = base.class_var(name, _UNSET)
+            value = base._nearest(table, name, _UNSET)
             if value is not _UNSET:
                 return value
         return default

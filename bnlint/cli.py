@@ -375,6 +375,7 @@ def fix(**opts):
     total_fixed, remaining, changed, sources = 0, [], 0, {}
     files = None
     if not stdin:
+        from bnlint.run.linter import enabled_rules
         from bnlint.run.runner import ProjectFiles
 
         files = ProjectFiles({p: d for p, d in items if not p.endswith(".ipynb")}, run.names_files)
@@ -383,7 +384,8 @@ def fix(**opts):
         project, callers = None, ()
         if files is not None and not path.endswith(".ipynb"):
             project = files.project
-            callers = tuple((p, files.data_of(r)) for r, p in sorted(files.callers([path]).items()))
+            feeding = {**files.callers([path]), **files.configured(path, enabled_rules(settings))}
+            callers = tuple((p, files.data_of(r)) for r, p in sorted(feeding.items()))
         try:
             new, fixed, result = fix_bytes(path, data, settings, project, callers)
         except FixError as exc:

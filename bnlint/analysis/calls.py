@@ -13,7 +13,7 @@ import dataclasses
 from bnlint.analysis.frame import Frame, _merge_values, _significant
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
-from bnlint.analysis.values import ClassInfo, Func, Instance, Int, IntList, same
+from bnlint.analysis.values import ClassInfo, Float, Func, Instance, Int, IntList, same
 
 _MAX_DEPTH = 8
 
@@ -29,7 +29,7 @@ def params_of(fn) -> list[tuple[str, ast.expr | None]]:
 
 def _as_passed(value):
     """A constant a caller passes is fixed at the call, not in the helper."""
-    if isinstance(value, (Int, IntList)) and value.module is not None and not value.passed:
+    if isinstance(value, (Int, IntList, Float)) and value.module is not None and not value.passed:
         return dataclasses.replace(value, passed=True)
     return value
 
@@ -118,7 +118,7 @@ class FunctionCalls:
         for name, default in params:
             if name not in bound:
                 bound[name] = interp.ev(default, interp.frame) if default is not None else None
-        if not any(_significant(v) for v in bound.values()):
+        if not any(_significant(v) for v in bound.values()) and not self._configures(func, bound):
             # Nothing tracked flows in: the standalone analysis covers it.
             if not self._may_matter(func):
                 return None
@@ -213,6 +213,11 @@ class FunctionCalls:
                     seen.add(id(method.node))
                     todo.append(method)
         return False
+
+    def _configures(self, func: Func, bound: dict) -> bool:
+        """Whether a caller passes a number (a momentum) into a function
+        that builds a batch norm: it is run for that value too."""
+        return any(isinstance(v, Float) and v.passed for v in bound.values()) and self._may_record(func)
 
     def _may_matter(self, func: Func) -> bool:
         """Whether a function, run with untracked arguments, could reach a

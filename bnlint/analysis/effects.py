@@ -30,7 +30,7 @@ class Effects:
             "conv": self._conv,
             "conv_layer": self._conv_layer,
             "conv_rnn": self._conv_rnn,
-            "bn_layer": lambda api, b, call, args, frame: Layer("bn", call),
+            "bn_layer": self._bn_layer,
             "bn_axis_op": self._bn_axis_op,
             "bn_format_op": self._bn_format_op,
             "moments": self._moments,
@@ -131,12 +131,18 @@ class Effects:
         return Layer("conv", call, layout=Layout(api.rank, fmt.last))
 
     # --- batch norms -----------------------------------------------------------
+    def _bn_layer(self, api, b: Bound, call, args, frame):
+        self.records.momentum(api, b, call, frame)
+        return Layer("bn", call)
+
     def _bn_axis_op(self, api, b: Bound, call, args, frame):
+        self.records.momentum(api, b, call, frame)
         x = b.input(api)
         self.records.bn_axis(call, x, frame)
         return x.keep(False) if isinstance(x, Tensor) else None
 
     def _bn_format_op(self, api, b: Bound, call, args, frame):
+        self.records.momentum(api, b, call, frame)
         x = b.input(api)
         self.records.biased_input(call, x, frame)
         if isinstance(x, Tensor):

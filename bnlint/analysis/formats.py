@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis import catalog
 from bnlint.analysis.frame import _OPAQUE, Frame, _dim_ordering
 from bnlint.analysis.layout import Layout, is_format_string, parse_format
 from bnlint.analysis.signature import Bound, positional_after
@@ -118,7 +119,30 @@ class Formats:
                         ScopedArg(k.value, value, self.module.imports.resolve(k.value), self.module, node),
                     )
                 )
+        self._momentums(ops, dict(kws), node, frame)
         return [Scope(frozenset(ops), tuple(kws), node)]
+
+    def _momentums(self, ops, kws: dict, node: ast.Call, frame: Frame) -> None:
+        """``arg_scope([slim.batch_norm], decay=batch_norm_decay)``: the
+        momentum it gives the batch norms under it."""
+        records = self.interp.records
+        for op in ops:
+            api = catalog.lookup(op)
+            arg = kws.get(api.roles.get("momentum")) if api is not None else None
+            if arg is not None:
+                records.momentum_given(api, node, arg.node, arg.value, frame)
+        # arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, normalizer_params={'decay': ...})
+        fn, params = kws.get("normalizer_fn"), kws.get("normalizer_params")
+        api = catalog.lookup(fn.name) if fn is not None and fn.name else None
+        if (
+            api is not None
+            and "momentum" in api.roles
+            and params is not None
+            and isinstance(params.value, DictLit)
+        ):
+            entry, value = params.value.entry(api.roles["momentum"])
+            if entry is not None:
+                records.momentum_given(api, node, entry, value, frame)
 
     @staticmethod
     def in_force(frame: Frame) -> tuple:

@@ -29,6 +29,7 @@ from bnlint.analysis.values import (
     ClassInfo,
     DictLit,
     Each,
+    Float,
     Func,
     Instance,
     Int,
@@ -308,6 +309,8 @@ class Interpreter:
             return NoneConst()
         if type(value) is int:
             return Int(value, node, self.module)
+        if type(value) is float:
+            return Float(value, node, self.module)
         return None
 
     def _ev_unary(self, node, frame: Frame):

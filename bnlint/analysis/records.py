@@ -9,7 +9,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.signature import bind
-from bnlint.analysis.values import Int, IntList, Moments, Param, Seq, ShapeSlice, Tensor
+from bnlint.analysis.values import DictLit, Float, Int, IntList, Moments, Param, Seq, ShapeSlice, Tensor
 
 _SLIM_BATCH_NORM = "slim.batch_norm"
 
@@ -49,6 +49,32 @@ class Records:
             scope=frame.scope,
             vary=_constant_key(axis),
             keras_default=isinstance(x, Tensor) and x.keras_default,
+        )
+
+    def momentum(self, api, b, call: ast.Call, frame: Frame) -> None:
+        """A batch norm built with a momentum (slim: decay) the analysis can
+        read where it is written: a constant of this or another module, a
+        helper's default, a number a caller passes."""
+        param = api.roles.get("momentum")
+        node = b.node(param) if param else None
+        if node is not None:
+            self.momentum_given(api, call, node, b.value(param), frame)
+
+    def momentum_given(self, api, call: ast.Call, node: ast.expr, value, frame: Frame) -> None:
+        """``node``, evaluated to ``value``, is the momentum ``call`` (a batch
+        norm, or an arg_scope over one) gives it."""
+        if not isinstance(value, (Float, Int)) or value.node is None or value.module is None:
+            return
+        self.interp.record(
+            "bn_momentum",
+            call,
+            None,
+            frame,
+            api=api.name,
+            name=api.roles["momentum"],
+            number=value,
+            arg=node,
+            vary=id(value.node),
         )
 
     def biased_input(self, call: ast.Call, x, frame: Frame, name: str | None = None) -> None:
@@ -112,6 +138,12 @@ class Records:
             params = self.interp.ev(params_node, frame) if params_node is not None else None
         if params_node is None and b.star_kwargs:
             return
+        bn_api = catalog.lookup(fn_name) if fn_name else None
+        if isinstance(params, DictLit) and bn_api is not None and "momentum" in bn_api.roles:
+            # normalizer_params={'decay': batch_norm_decay, ...}
+            node, value = params.entry(bn_api.roles["momentum"])
+            if node is not None:
+                self.momentum_given(bn_api, call, node, value, frame)
         self.interp.record(
             "normalizer",
             call,

@@ -72,6 +72,17 @@ class Int:
 
 
 @dataclass(frozen=True)
+class Float:
+    """A float literal (a batch norm's momentum), with where it is written
+    (as ``Int``): a constant is reported where its value is spelled."""
+
+    value: float
+    node: ast.expr | None = field(default=None, compare=False, hash=False)
+    module: object = field(default=None, compare=False, hash=False)
+    passed: bool = field(default=False, compare=False, hash=False)  # a caller's argument
+
+
+@dataclass(frozen=True)
 class IntList:
     """A literal list/tuple of ints, e.g. moments axes."""
 

@@ -183,6 +183,12 @@ class Rule:
         fire on the file, so the file need not even be parsed."""
         return True
 
+    def may_configure(self, data: bytes) -> bool:
+        """Whether a module with this text may hold a setting this rule
+        follows into the modules that import it (a config module's
+        ``BN_MOMENTUM = 0.1``): such a module is analysed with them."""
+        return False
+
 
 def has_any(data: bytes, *words: bytes) -> bool:
     return any(w in data for w in words)

@@ -7,7 +7,8 @@ import dataclasses
 import decimal
 import os
 
-from bnlint.diagnostics import Fix, Replace
+from bnlint.analysis.names import dotted
+from bnlint.diagnostics import Diagnostic, Fix, Related, Replace
 from bnlint.rules.base import Rule, RuleContext, has_any
 from bnlint.rules.bn_config import number, settings
 
@@ -58,12 +59,14 @@ class PytorchMomentum(Rule):
     name = "pytorch-momentum"
     summary = "batch norm momentum/decay below 0.5: PyTorch's convention, the moving statistics follow the last batch"
     needs_conv = False
-    needs_analysis = False
 
     def may_fire(self, data: bytes) -> bool:
         return has_any(data, b"momentum", b"decay") and has_any(
             data, b"BatchNorm", b"batch_norm", b"batch_normalization"
         )
+
+    def may_configure(self, data: bytes) -> bool:
+        return has_any(data, b"momentum", b"MOMENTUM", b"Momentum", b"decay", b"DECAY")
 
     def check(self, ctx: RuleContext):
         if _is_test_file(ctx.source.path):
@@ -109,4 +112,87 @@ class PytorchMomentum(Rule):
             )
             fix = Fix(f"Use {s.name}={fixed}", (Replace(ctx.source.span(s.node), fixed),)) if fixed else None
             out.append(ctx.diagnostic(self.code, s.node, message, fix))
+        out.extend(self._traced(ctx, seen))
         return out
+
+    def _traced(self, ctx: RuleContext, seen: set) -> list:
+        """Momentums the analysis followed to where they are written: a
+        constant of another module, a helper's default, a number a caller
+        passes.  Reported, and fixed, where the number is; from a module not
+        checked, at the batch norm that takes it."""
+        out = []
+        for site in ctx.sites.of_kind("bn_momentum"):
+            value, arg = site.info["number"], site.info["arg"]
+            home, node = value.module, value.node
+            if node is arg or not 0 < value.value < _LIMIT or id(node) in seen or home.source is None:
+                continue  # a number written in the call itself is the syntax's to report
+            if _is_test_file(home.path) or _is_test_file(site.module.path):
+                continue
+            if not value.passed and any(s.info["number"].passed for s in ctx.sites.at(site.kind, site.node)):
+                continue  # a default the helper's callers pass a momentum for
+            text = home.source.segment(node)
+            fixed = complement(text)
+            layer = site.info["api"].rsplit(".", 1)[1]
+            name = site.info["name"]
+            at = (
+                f"line {site.node.lineno}"
+                if site.module is home
+                else f"{site.module.path}:{site.node.lineno}"
+            )
+            message = (
+                f"{_spelled(home.tree, node, text, value.passed)}, the {name} of `{layer}` at {at}, keeps only {text} of the moving average per step, "
+                f"so the moving statistics follow the last batch (PyTorch's momentum convention); TF's "
+                f"{name} is the weight of the old average: use {fixed or f'1 - {text}'}"
+            )
+            fix = Fix(f"Use {fixed}", (Replace(home.source.span(node), fixed),)) if fixed else None
+            use = Related(
+                site.module.path, site.module.source.span(arg), f"the `{layer}` takes its {name} here"
+            )
+            out.append(
+                Diagnostic(
+                    self.code,
+                    message,
+                    home.path,
+                    home.source.span(node),
+                    fix,
+                    related=(use,),
+                    feeders=((use,),),
+                )
+            )
+        return out
+
+
+def _spelled(tree, node, text: str, passed: bool) -> str:
+    """How the number is written: ``BN_MOMENTUM = 0.1``, the default
+    ``momentum=0.1`` of ``bn``, ``momentum=0.1`` passed to ``bn``."""
+    owners = {}  # a method -> its class: ``__init__``'s default is the class's
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ClassDef):
+            owners.update((id(m), n.name) for m in n.body)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and n.value is node and len(n.targets) == 1:
+            target = n.targets[0]
+            if isinstance(target, ast.Name):
+                return f"`{target.id} = {text}`"
+            if isinstance(target, ast.Attribute):
+                return f"`{target.attr} = {text}`"
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            param = _defaulted(n.args, node)
+            if param is not None:
+                owner = owners.get(id(n)) if n.name == "__init__" else None
+                return f"the default `{param}={text}` of `{owner or n.name}`"
+        elif passed and isinstance(n, ast.Call):
+            for k in n.keywords:
+                if k.value is node:
+                    return f"`{k.arg}={text}` passed to `{dotted(n.func) or 'the helper'}`"
+            if any(a is node for a in n.args):
+                return f"`{text}` passed to `{dotted(n.func) or 'the helper'}`"
+    return f"`{text}`"
+
+
+def _defaulted(args: ast.arguments, node) -> str | None:
+    """The parameter whose default is ``node``."""
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(p, d) for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return next((p.arg for p, d in pairs if d is node), None)

@@ -231,6 +231,22 @@ class ProjectFiles:
         batch norm in it (its own text must name something a site needs)."""
         return path in self.datas and relevant(self.datas[path]) and bool(self.callers([path]))
 
+    def configures_callers(self, path: str, rules) -> bool:
+        """Whether this module may hold a setting a rule follows into the
+        modules that import it (``BN_MOMENTUM = 0.1`` in config.py): its
+        findings are its own, so it is analysed with those modules."""
+        return bool(self.configured(path, rules))
+
+    def configured(self, path: str, rules) -> dict[str, str]:
+        """real -> display path of the files that import this module and
+        name a batch norm, when the module may hold a rule's setting."""
+        data = self.datas.get(path)
+        real = self.real.get(path)
+        if data is None or real is None or not any(r.may_configure(data) for r in rules):
+            return {}
+        importers = self._importers_map().get(real, ())
+        return {r: self.display(r) for r in importers if relevant(self.data_of(r) or b"")}
+
     def imports_project(self, path: str) -> bool:
         real = self.real.get(path)
         return real is not None and self.graph.uses_interface(real)
@@ -311,7 +327,11 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
         in_project = (
             speedups
             and any(r.needs_analysis for r in rules)
-            and (files.imports_project(path) or files.fed_by_callers(path))
+            and (
+                files.imports_project(path)
+                or files.fed_by_callers(path)
+                or files.configures_callers(path, rules)
+            )
         )
         # the prefilter is sound for notebooks too: their JSON holds the code
         if speedups and not in_project and not prefilter.may_have_findings(data, rules):
@@ -336,6 +356,8 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
     notebooks = [p for p in candidates if p.endswith(".ipynb")]
     modules = [p for p in candidates if not p.endswith(".ipynb")]
     members = {files.real[p] for p in modules} | set(files.callers(modules))
+    for p in modules:
+        members |= set(files.configured(p, enabled_rules(settings[p])))
     digests = {r: content_hash(files.data_of(r) or b"") for r in members}
     syntax_set = set(syntax_only)
     jobs = []

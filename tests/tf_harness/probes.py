@@ -59,3 +59,11 @@ def normal(shape, seed=0, mean=0.5):
     """Random input whose channels have different means and scales."""
     rng = np.random.default_rng(seed)
     return (rng.normal(size=shape) * (1.0 + rng.random(shape[-1:])) + mean).astype("float32")
+
+
+def moved_fraction(moving_mean, conv_out, channel_axis=-1):
+    """A probe result: how far one training step moved the moving mean
+    towards the batch's per-channel mean (``1 - momentum``)."""
+    conv_out = np.moveaxis(np.asarray(conv_out), channel_axis, -1)
+    target = conv_out.reshape(-1, conv_out.shape[-1]).mean(axis=0)
+    return {"moved_fraction": float(np.median(np.asarray(moving_mean) / target))}

@@ -407,7 +407,7 @@ class Interpreter:
         elif isinstance(iterable, Seq) and None not in iterable.items:
             items = list(iterable.items)
         else:
-            return None
+            return self._ev_listcomp_unknown(node, gen, frame)
         inner = Frame(frame.scope, parent=frame, via_call=frame.via_call, cls=frame.cls)
         out = []
         for item in items:
@@ -420,6 +420,15 @@ class Interpreter:
         if out and all(isinstance(v, Int) for v in out):
             return IntList(tuple(v.value for v in out), node, self.module)
         return Seq(tuple(out), node)
+
+    def _ev_listcomp_unknown(self, node, gen, frame: Frame):
+        """``[Conv2D(w, 3) for w in widths]`` over what cannot be read: layers
+        whose layout does not hang on the loop variable are still known, as
+        a list of unknown length (numbers, axes, are not)."""
+        inner = Frame(frame.scope, parent=frame, via_call=frame.via_call, cls=frame.cls)
+        self.bind(gen.target, None, inner)
+        value = self.ev(node.elt, inner)
+        return Each((value,)) if isinstance(value, (Layer, Sequential)) else None
 
     def _ev_named(self, node, frame: Frame):
         value = self.ev(node.value, frame)

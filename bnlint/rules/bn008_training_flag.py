@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
 from bnlint.analysis.names import dotted
-from bnlint.diagnostics import Fix, SetArg
+from bnlint.diagnostics import Fix, Related, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any
 from bnlint.rules.bn_config import settings
 from bnlint.rules.tf1_training import tf_prefix, train_ops
@@ -38,8 +39,7 @@ class TrainingFlagMissing(Rule):
     code = "BN008"
     name = "training-flag-missing"
     summary = "batch norm in inference mode (no training flag, or training=False) where the model trains"
-    needs_conv = False
-    needs_analysis = False
+    needs_conv = False  # reads the call graph for helpers whose callers have the flag
 
     def may_fire(self, data: bytes) -> bool:
         return b"batch_normalization" in data or (b"GradientTape" in data and b"training=False" in data)
@@ -59,6 +59,10 @@ class TrainingFlagMissing(Rule):
             flag = self._flag(ctx, functions, s.call)
             shown = ctx.source.segment(s.call.func)
             if flag is None:
+                d = self._flag_of_caller(ctx, functions, s.call, shown)
+                if d is not None:
+                    out.append(d)
+                    continue
                 if trains is None:
                     trains = bool(train_ops(ctx))
                 if not trains:
@@ -95,6 +99,65 @@ class TrainingFlagMissing(Rule):
                     return attr
             fn = _enclosing([f for f in functions if f is not fn and f.lineno < fn.lineno], fn)
         return self._module_flag(ctx)
+
+    def _flag_of_caller(self, ctx, functions, call, shown):
+        """A helper with no training flag of its own, called by code that has
+        one (``bn(x)`` inside ``net(x, is_training)``, perhaps through other
+        helpers or from another module): the flag cannot reach the batch
+        norm.  Reported at the batch norm, naming the caller; the fix (a
+        parameter threaded through) is left to the author."""
+        helper = _enclosing(functions, call)
+        if helper is None:
+            return None
+        found = self._caller_with_flag(ctx, helper)
+        if found is None:
+            return None
+        module, caller_call, flag = found
+        where = (
+            f"line {caller_call.lineno}" if module is ctx.module else f"{module.path}:{caller_call.lineno}"
+        )
+        message = (
+            f"`{shown}` without `training` runs in inference mode (training=False), and "
+            f"`{helper.name}` has no training flag to pass it, though the code calling it at {where} "
+            f"has `{flag}`; add a training parameter to `{helper.name}`, pass it as `training=`, "
+            f"and hand it `{flag}`"
+        )
+        link = Related(
+            module.path, module.source.span(caller_call), f"calls into `{helper.name}` with `{flag}` in scope"
+        )
+        d = ctx.diagnostic(self.code, call, message)
+        return dataclasses.replace(d, related=(link,), feeders=((link,),))
+
+    def _caller_with_flag(self, ctx, helper, depth: int = 0):
+        """(module, call, flag) of the nearest call into ``helper`` whose
+        function has a training flag in scope: calls in this module by name,
+        and the analysis' calls from other modules; through helpers that
+        have none, up to four levels."""
+        if depth > 3:
+            return None
+        calls = [(ctx.module, c) for c in ctx.module.callers(helper.name)] if ctx.module is not None else []
+        if ctx.session is not None:
+            for key, edges in ctx.session.edges.items():
+                if isinstance(key, tuple) and key and key[0] == id(helper):
+                    calls += [(m, c) for m, c, _ in edges if m is not ctx.module]
+        for module, caller_call in calls:
+            caller_ctx = (
+                ctx
+                if module is ctx.module
+                else RuleContext(
+                    module.source, module.tree, module.imports, None, module.index, module, ctx.session
+                )
+            )
+            functions = _functions(module.tree)
+            flag = self._flag(caller_ctx, functions, caller_call)
+            if flag is not None and "." not in flag and not flag.startswith("("):
+                return module, caller_call, flag
+            outer = _enclosing(functions, caller_call)
+            if flag is None and outer is not None and outer is not helper:
+                found = self._caller_with_flag(caller_ctx, outer, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     @staticmethod
     def _module_flag(ctx) -> str | None:

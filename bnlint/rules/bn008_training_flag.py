@@ -11,6 +11,7 @@ from bnlint.analysis.names import dotted
 from bnlint.diagnostics import Fix, Related, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any
 from bnlint.rules.bn_config import settings
+from bnlint.rules.keras_models import BatchNormReach, definitions
 from bnlint.rules.tf1_training import tf_prefix, train_ops
 
 # Names a training flag goes by, most explicit first.
@@ -42,10 +43,10 @@ class TrainingFlagMissing(Rule):
     needs_conv = False  # reads the call graph for helpers whose callers have the flag
 
     def may_fire(self, data: bytes) -> bool:
-        return b"batch_normalization" in data or (b"GradientTape" in data and b"training=False" in data)
+        return b"batch_normalization" in data or b"GradientTape" in data
 
     def check(self, ctx: RuleContext):
-        return self._default_inference(ctx) + self._frozen_in_tape(ctx)
+        return self._default_inference(ctx) + self._frozen_in_tape(ctx) + self._model_in_tape(ctx)
 
     def _default_inference(self, ctx: RuleContext):
         out = []
@@ -182,6 +183,48 @@ class TrainingFlagMissing(Rule):
                         return key
         return None
 
+    def _model_in_tape(self, ctx: RuleContext):
+        """``model(images)`` without ``training`` inside the GradientTape of a
+        training step, for a model that builds a batch norm (followed into
+        the project's modules): Keras runs it in inference mode."""
+        if not has_any(ctx.source.data, b"GradientTape") or has_any(ctx.source.data, b"set_learning_phase"):
+            return []
+        functions = _functions(ctx.tree)
+        reach = BatchNormReach(ctx.session)
+        out = []
+        for with_node, tape in _tapes(ctx):
+            if not _trains_variables(ctx, functions, with_node, tape):
+                continue
+            for stmt in with_node.body:
+                for call in ast.walk(stmt):
+                    if not isinstance(call, ast.Call) or len(call.args) != 1 or call.keywords:
+                        continue
+                    if not isinstance(call.func, (ast.Name, ast.Attribute)) or ctx.imports.resolve(call.func):
+                        continue
+                    found = definitions(ctx.tree, functions, call)
+                    if found is None:
+                        continue
+                    exprs, around = found
+                    bn = next((b for e in exprs if (b := reach.of_expr(ctx.module, e, around))), None)
+                    if bn is None:
+                        continue
+                    module, node = bn
+                    where = f"line {node.lineno}" if module is ctx.module else f"{module.path}:{node.lineno}"
+                    shown = ctx.source.segment(call)
+                    message = (
+                        f"`{shown}` inside the GradientTape of a training step runs without `training`: "
+                        f"Keras runs its batch norm (`{module.source.segment(node)}` at {where}) in "
+                        f"inference mode, which normalizes with the moving statistics and never "
+                        f"updates them; pass training=True"
+                    )
+                    fix = Fix("Pass training=True", (SetArg(ctx.source.span(call), "training", "True"),))
+                    related = Related(
+                        module.path, module.source.span(node), "the batch norm the model builds"
+                    )
+                    d = ctx.diagnostic(self.code, call, message, fix)
+                    out.append(dataclasses.replace(d, related=(related,)))
+        return out
+
     def _frozen_in_tape(self, ctx: RuleContext):
         """``bn(x, training=False)`` on a Keras batch norm layer while a
         GradientTape records the training step."""
@@ -226,3 +269,54 @@ class TrainingFlagMissing(Rule):
                         fix = Fix("Pass training=True", (SetArg(ctx.source.span(call), "training", "True"),))
                         out.append(ctx.diagnostic(self.code, training, message, fix))
         return out
+
+
+def _tapes(ctx):
+    """(with statement, tape name) of every ``with tf.GradientTape() as tape``."""
+    out = []
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                expr = item.context_expr
+                if (
+                    isinstance(expr, ast.Call)
+                    and (ctx.imports.resolve(expr.func) or "").endswith("GradientTape")
+                    and isinstance(item.optional_vars, ast.Name)
+                ):
+                    out.append((node, item.optional_vars.id))
+    return out
+
+
+_TRAINABLE = ("trainable_variables", "trainable_weights")
+
+
+def _trains_variables(ctx, functions, with_node, tape: str) -> bool:
+    """Whether the tape's gradient is taken for a model's trainable
+    variables (a training step; a gradient for the input is an attack or a
+    saliency map, which runs the model in inference mode on purpose)."""
+    scope = _enclosing(functions, with_node) or ctx.tree
+    for call in ast.walk(scope):
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "gradient"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == tape
+            and len(call.args) >= 2
+        ):
+            if any(isinstance(n, ast.Attribute) and n.attr in _TRAINABLE for n in ast.walk(call.args[1])):
+                return True
+            if isinstance(call.args[1], ast.Name) and _names_trainable(scope, call.args[1].id):
+                return True
+    return False
+
+
+def _names_trainable(scope, name: str) -> bool:
+    """``variables = model.trainable_variables`` then ``tape.gradient(loss, variables)``."""
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            if any(isinstance(n, ast.Attribute) and n.attr in _TRAINABLE for n in ast.walk(node.value)):
+                return True
+    return False

@@ -1,0 +1,172 @@
+"""Which Keras model a name holds, and whether it builds a batch norm:
+followed from the expression that makes the model through the project's
+classes and functions, in any module the analysis loaded."""
+
+from __future__ import annotations
+
+import ast
+
+from bnlint.analysis import catalog
+from bnlint.analysis.values import ClassInfo, Func, ModuleRef
+
+_BATCH_NORMS = frozenset(catalog.batch_norms())
+# a functional model is built by the code around its constructor
+_FUNCTIONAL = frozenset({"keras.Model", "keras.models.Model"})
+_MAX_DEPTH = 8
+
+
+class BatchNormReach:
+    """Answers "does this model build a batch norm?" for one session: the
+    first batch norm found (its module and node), or None."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self._memo: dict[int, tuple | None] = {}
+
+    def interp_of(self, module):
+        if self.session is None:
+            return None
+        return next((i for i in self.session.interps.values() if i.module is module), None)
+
+    def of_expr(self, module, expr: ast.expr, around: ast.AST | None) -> tuple | None:
+        """The batch norm the model ``expr`` makes (``ResNet50()``,
+        ``build_model(cfg)``, ``keras.Sequential([...])``) builds; ``around``:
+        the code that holds ``expr`` (a functional model's layers are there)."""
+        interp = self.interp_of(module)
+        found = self._in_node(module, interp, expr, 0)
+        if found is None and isinstance(expr, ast.Call) and around is not None:
+            if module.imports.resolve(expr.func) in _FUNCTIONAL:
+                found = self._in_node(module, interp, around, 0)
+        return found
+
+    def of_value(self, value, depth: int = 0) -> tuple | None:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(value, ClassInfo):
+            if value.catalog_layer in _BATCH_NORMS:
+                return (value.interp.module, value.node)
+            if _trains_by_default(value):
+                return None  # ``call(self, x, training=True)``: its batch norms train
+            key = id(value.node)
+            if key not in self._memo:
+                self._memo[key] = None  # recursion
+                found = self._in_node(value.interp.module, value.interp, value.node, depth + 1)
+                for base in value.bases:
+                    found = found or self.of_value(base, depth + 1)
+                self._memo[key] = found
+            return self._memo[key]
+        if isinstance(value, Func) and value.interp is not None:
+            key = id(value.node)
+            if key not in self._memo:
+                self._memo[key] = None
+                self._memo[key] = self._in_node(value.interp.module, value.interp, value.node, depth + 1)
+            return self._memo[key]
+        return None
+
+    def _in_node(self, module, interp, node, depth: int) -> tuple | None:
+        """A batch norm named in ``node``: a catalog batch norm, or a project
+        class or function (of this module or one it imports) that builds one."""
+        for n in ast.walk(node):
+            if not isinstance(n, (ast.Name, ast.Attribute)):
+                continue
+            if module.imports.resolve(n) in _BATCH_NORMS:
+                return (module, n)
+            value = self._project_value(interp, n)
+            if value is not None:
+                found = self.of_value(value, depth)
+                if found is not None:
+                    return found
+        return None
+
+    @staticmethod
+    def _project_value(interp, n):
+        """The module-level project class or function ``n`` names."""
+        if interp is None:
+            return None
+        if isinstance(n, ast.Name):
+            value = interp.frame.vars.get(n.id)
+        elif isinstance(n.value, ast.Name):
+            ref = interp.frame.vars.get(n.value.id)
+            value = (
+                ref.interp.export(n.attr) if isinstance(ref, ModuleRef) and ref.interp is not None else None
+            )
+        else:
+            return None
+        return value if isinstance(value, (ClassInfo, Func)) else None
+
+
+def _trains_by_default(cls: ClassInfo) -> bool:
+    """Whether calling the class's objects without ``training`` runs them
+    in training mode (``def call(self, x, training=True)``)."""
+    value = cls
+    while isinstance(value, ClassInfo):
+        method = value.methods.get("call")
+        if method is not None:
+            return _default_of(method.node, "training") not in (None, "None", "False")
+        value = value.bases[0] if value.bases else None
+    return False
+
+
+def _default_of(fn, name: str) -> str | None:
+    """The source of parameter ``name``'s default (None: no such default)."""
+    a = fn.args
+    positional = a.posonlyargs + a.args
+    pairs = list(zip(positional[len(positional) - len(a.defaults) :], a.defaults))
+    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+    for param, default in pairs:
+        if param.arg == name:
+            return ast.unparse(default)
+    return None
+
+
+def definitions(tree: ast.Module, functions, call: ast.Call) -> tuple[list[ast.expr], ast.AST | None] | None:
+    """(the expressions assigned to the model ``call`` calls, the code that
+    holds them), for ``model(x)`` and ``self.model(x)``; None when the model
+    is a parameter or cannot be found."""
+    f = call.func
+    if isinstance(f, ast.Name):
+        name = f.id
+        scopes = [fn for fn in functions if fn.lineno <= call.lineno <= fn.end_lineno]
+        scopes.sort(key=lambda fn: -fn.lineno)  # innermost first
+        for fn in scopes:
+            a = fn.args
+            if name in {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}:
+                return None
+            found = _assigned(fn.body, lambda t: isinstance(t, ast.Name) and t.id == name)
+            if found:
+                return found, fn
+        found = _assigned(tree.body, lambda t: isinstance(t, ast.Name) and t.id == name, top=True)
+        return (found, tree) if found else None
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
+        attr = f.attr
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.lineno <= call.lineno <= node.end_lineno:
+                found = _assigned(
+                    node.body,
+                    lambda t: (
+                        isinstance(t, ast.Attribute)
+                        and t.attr == attr
+                        and isinstance(t.value, ast.Name)
+                        and t.value.id == "self"
+                    ),
+                )
+                if found:
+                    return found, node
+    return None
+
+
+def _assigned(body, is_target, top: bool = False) -> list[ast.expr]:
+    """Values assigned to the target in ``body`` (and nested blocks; not in
+    nested functions when ``top``)."""
+    out = []
+    todo = list(body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, ast.Assign) and any(is_target(t) for t in stmt.targets):
+            out.append(stmt.value)
+        if top and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.stmt):
+                todo.append(child)
+    return out

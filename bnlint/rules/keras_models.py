@@ -121,22 +121,12 @@ def _default_of(fn, name: str) -> str | None:
 
 def definitions(tree: ast.Module, functions, call: ast.Call) -> tuple[list[ast.expr], ast.AST | None] | None:
     """(the expressions assigned to the model ``call`` calls, the code that
-    holds them), for ``model(x)`` and ``self.model(x)``; None when the model
-    is a parameter or cannot be found."""
+    holds them), for ``model(x)`` and ``self.model(x)``; a model that is a
+    parameter is followed to what this module's calls pass for it.  None
+    when it cannot be found."""
     f = call.func
     if isinstance(f, ast.Name):
-        name = f.id
-        scopes = [fn for fn in functions if fn.lineno <= call.lineno <= fn.end_lineno]
-        scopes.sort(key=lambda fn: -fn.lineno)  # innermost first
-        for fn in scopes:
-            a = fn.args
-            if name in {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}:
-                return None
-            found = _assigned(fn.body, lambda t: isinstance(t, ast.Name) and t.id == name)
-            if found:
-                return found, fn
-        found = _assigned(tree.body, lambda t: isinstance(t, ast.Name) and t.id == name, top=True)
-        return (found, tree) if found else None
+        return _name_definitions(tree, functions, f.id, call, 0)
     if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self":
         attr = f.attr
         for node in ast.walk(tree):
@@ -153,6 +143,49 @@ def definitions(tree: ast.Module, functions, call: ast.Call) -> tuple[list[ast.e
                 if found:
                     return found, node
     return None
+
+
+def _name_definitions(tree, functions, name: str, at: ast.AST, depth: int):
+    scopes = [fn for fn in functions if fn.lineno <= at.lineno <= fn.end_lineno]
+    scopes.sort(key=lambda fn: -fn.lineno)  # innermost first
+    for fn in scopes:
+        a = fn.args
+        params = [p.arg for p in a.posonlyargs + a.args]
+        if name in params or name in {p.arg for p in a.kwonlyargs}:
+            return _passed(tree, functions, fn, name, params, depth) if depth < 3 else None
+        found = _assigned(fn.body, lambda t: isinstance(t, ast.Name) and t.id == name)
+        if found:
+            return found, fn
+    found = _assigned(tree.body, lambda t: isinstance(t, ast.Name) and t.id == name, top=True)
+    return (found, tree) if found else None
+
+
+def _passed(tree, functions, fn, name: str, params: list, depth: int):
+    """What the module's calls of ``fn`` pass for its parameter ``name``:
+    every call must pass something readable, or the model is unknown."""
+    index = params.index(name) if name in params else None
+    out, around = [], None
+    calls = [
+        c
+        for c in ast.walk(tree)
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == fn.name
+    ]
+    for c in calls:
+        arg = next((k.value for k in c.keywords if k.arg == name), None)
+        if arg is None and index is not None and index < len(c.args):
+            arg = c.args[index]
+        if arg is None or any(isinstance(a, ast.Starred) for a in c.args):
+            return None
+        if isinstance(arg, ast.Name):
+            found = _name_definitions(tree, functions, arg.id, c, depth + 1)
+            if found is None:
+                return None
+            out.extend(found[0])
+            around = found[1]
+        else:
+            out.append(arg)
+            around = tree
+    return (out, around) if out else None
 
 
 def _assigned(body, is_target, top: bool = False) -> list[ast.expr]:

@@ -585,6 +585,10 @@ class Interpreter:
             # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a
             # helper class (DCGAN's ops.batch_norm) used as a function, or a
             # Keras layer subclass applied to a tensor
+            build = callee.cls.methods.get("build") if callee.cls.keras_layer else None
+            if build is not None and args and isinstance(args[0], Tensor):
+                # Keras builds it for this input: ``add_weight(shape=input_shape[1:])``
+                self.session.calls.call(build, node, [ShapeOf(args[0])], {}, callee, self, frame)
             return self.session.calls.call(callee.cls.called, node, args, kws, callee, self, frame)
         if isinstance(callee, ClassInfo) and callee.catalog_layer is not None:
             # ``BatchNorm(name="bn1")`` for ``class BatchNorm(KL.BatchNormalization)``

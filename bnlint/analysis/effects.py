@@ -307,7 +307,7 @@ class Effects:
         model = None
         if isinstance(layers, Seq):
             for value in layers.items:
-                model = thread(self.interp, model, value, call, frame)
+                model = thread(self.interp, model, value, call, frame, call)
         return Sequential(call, model.layout, model.last) if model is not None else Sequential(call, None)
 
     def _format_getter(self, api, b: Bound, call, args, frame):
@@ -385,8 +385,9 @@ def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = N
     return None
 
 
-def thread(interp, model: Sequential | None, layer, node, frame: Frame) -> Sequential:
-    """Append a layer to a Sequential model (None: an empty one)."""
+def thread(interp, model: Sequential | None, layer, node, frame: Frame, call=None) -> Sequential:
+    """Append a layer to a Sequential model (None: an empty one); ``call``:
+    the code of this module that does it (``Sequential([...])``, ``model.add``)."""
     if isinstance(layer, KerasInput) and (model is None or model.layout is None):
         return Sequential(node, None)  # the model's input: nothing to follow yet
     if not isinstance(layer, Layer):
@@ -394,7 +395,7 @@ def thread(interp, model: Sequential | None, layer, node, frame: Frame) -> Seque
     last = None
     if model is not None and model.layout is not None:
         last = model.last if model.last is not None else Tensor(model.layout)
-    out = apply_layer(interp, layer, last, frame)
+    out = apply_layer(interp, layer, last, frame, call)
     return Sequential(node, out.layout, out) if isinstance(out, Tensor) else Sequential(node, None)
 
 

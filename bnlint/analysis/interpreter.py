@@ -532,7 +532,7 @@ class Interpreter:
                 if isinstance(owner, Sequential) and func.attr == "add":
                     layer = self.ev(node.args[0], frame) if node.args else None
                     if _target_key(func.value):
-                        self.bind(func.value, thread(self, owner, layer, owner.node, frame), frame)
+                        self.bind(func.value, thread(self, owner, layer, owner.node, frame, node), frame)
                     return None
                 if func.attr == "append" and len(node.args) == 1 and _target_key(func.value):
                     if isinstance(owner, (Seq, Each)):

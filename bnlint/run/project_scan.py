@@ -233,12 +233,16 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 # (or a conv helper spelled so), a batch norm, or a format.
 _CONTRIBUTES = re.compile(
     rb"onv|atch_norm|BatchNorm|moments|ormaliz|channels_|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC|data_format|dim_ordering"
+    rb"|Sequential"  # threads layers another module made through each other
 )
 # A top-level ``def`` / ``class`` and its body, up to the next top-level line.
 _TOP_BLOCK = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)(.*?)(?=^\S|\Z)", re.M | re.S)
 _SITE_WORDS = re.compile(
     rb"atch_norm|BatchNorm|moments|ormaliz|channels_first|NCHW|NCW|NCDHW|data_format|set_image|arg_scope"
 )
+# A top-level assignment and its continuation lines (a list of layers
+# closes with a bracket in the first column).
+_TOP_ASSIGN = re.compile(rb"^(\w+)[ \t]*=(?!=)(.*?)(?=^[^\s)\]}]|\Z)", re.M | re.S)
 _FORMAT_CONSTANT = re.compile(
     rb"^(\w+)[ \t]*=[ \t]*[rbuRBU]?['\"](?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
     re.M,
@@ -269,6 +273,10 @@ def _own_interface(data: bytes, used: set[str]) -> set[str]:
                 names.add(name)
                 changed = True
     names |= {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(data)}
+    # module-level values built with a batch norm: ``STEM = [Conv2D(...), BatchNormalization()]``
+    names |= {
+        m.group(1).decode("latin-1") for m in _TOP_ASSIGN.finditer(data) if _SITE_WORDS.search(m.group(2))
+    }
     return names
 
 

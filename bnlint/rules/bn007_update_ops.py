@@ -24,7 +24,7 @@ class UpdateOpsNotRun(Rule):
 
     def may_fire(self, data: bytes) -> bool:
         # the train op is built here; the batch norm may be in another module
-        return has_any(data, b"minimize", b"apply_gradients") and b"Optimizer" in data
+        return has_any(data, b"minimize", b"apply_gradients") and b"ptimizer" in data
 
     def check(self, ctx: RuleContext):
         ops = train_ops(ctx)

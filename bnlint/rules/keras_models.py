@@ -7,7 +7,8 @@ from __future__ import annotations
 import ast
 
 from bnlint.analysis import catalog
-from bnlint.analysis.values import ClassInfo, Func, ModuleRef
+from bnlint.analysis.values import ClassInfo, Func
+from bnlint.rules.project_defs import definition, interp_of
 
 _BATCH_NORMS = frozenset(catalog.batch_norms())
 # a functional model is built by the code around its constructor
@@ -23,16 +24,11 @@ class BatchNormReach:
         self.session = session
         self._memo: dict[int, tuple | None] = {}
 
-    def interp_of(self, module):
-        if self.session is None:
-            return None
-        return next((i for i in self.session.interps.values() if i.module is module), None)
-
     def of_expr(self, module, expr: ast.expr, around: ast.AST | None) -> tuple | None:
         """The batch norm the model ``expr`` makes (``ResNet50()``,
         ``build_model(cfg)``, ``keras.Sequential([...])``) builds; ``around``:
         the code that holds ``expr`` (a functional model's layers are there)."""
-        interp = self.interp_of(module)
+        interp = interp_of(self.session, module)
         found = self._in_node(module, interp, expr, 0)
         if found is None and isinstance(expr, ast.Call) and around is not None:
             if module.imports.resolve(expr.func) in _FUNCTIONAL:
@@ -71,28 +67,12 @@ class BatchNormReach:
                 continue
             if module.imports.resolve(n) in _BATCH_NORMS:
                 return (module, n)
-            value = self._project_value(interp, n)
+            value = definition(interp, n)
             if value is not None:
                 found = self.of_value(value, depth)
                 if found is not None:
                     return found
         return None
-
-    @staticmethod
-    def _project_value(interp, n):
-        """The module-level project class or function ``n`` names."""
-        if interp is None:
-            return None
-        if isinstance(n, ast.Name):
-            value = interp.frame.vars.get(n.id)
-        elif isinstance(n.value, ast.Name):
-            ref = interp.frame.vars.get(n.value.id)
-            value = (
-                ref.interp.export(n.attr) if isinstance(ref, ModuleRef) and ref.interp is not None else None
-            )
-        else:
-            return None
-        return value if isinstance(value, (ClassInfo, Func)) else None
 
 
 def _trains_by_default(cls: ClassInfo) -> bool:

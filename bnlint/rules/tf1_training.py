@@ -16,6 +16,7 @@ from bnlint.analysis.constants import is_literal
 from bnlint.analysis.names import dotted
 from bnlint.analysis.signature import bind
 from bnlint.rules.bn_config import dict_assigned, dict_value
+from bnlint.rules.project_defs import function_def
 
 _TRAIN_METHODS = ("minimize", "apply_gradients")
 # Code that runs the collected updates, or builds a train op that does.
@@ -38,11 +39,31 @@ def _is_tf1_optimizer(ctx, node) -> bool:
     return name.startswith("tf.train.") and name.endswith("Optimizer")
 
 
+def _made_by_factory(ctx, node) -> bool:
+    """``utils.get_optimizer(name, lr)``: a project function (of this
+    module or another) that returns a ``tf.train`` optimizer."""
+    if not isinstance(node, ast.Call):
+        return False
+    found = function_def(ctx, node.func)
+    if found is None:
+        return False
+    module, fn = found
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Return) and isinstance(n.value, ast.Call):
+            name = module.imports.resolve(n.value.func) or ""
+            if name.startswith("tf.train.") and name.endswith("Optimizer"):
+                return True
+    return False
+
+
 def _assigned_optimizers(ctx) -> set[str]:
-    """Names (and ``self.x``) bound to a ``tf.train.*Optimizer(...)``."""
+    """Names (and ``self.x``) bound to a ``tf.train.*Optimizer(...)``, or
+    to what a project function returning one gives."""
     out = set()
     for node in ctx.index.statements():
-        if isinstance(node, ast.Assign) and _is_tf1_optimizer(ctx, node.value):
+        if isinstance(node, ast.Assign) and (
+            _is_tf1_optimizer(ctx, node.value) or _made_by_factory(ctx, node.value)
+        ):
             for t in node.targets:
                 key = dotted(t)
                 if key:
@@ -52,7 +73,7 @@ def _assigned_optimizers(ctx) -> set[str]:
 
 def train_ops(ctx) -> list[TrainOp]:
     """``opt.minimize(loss)`` / ``opt.apply_gradients(...)`` on a TF1 optimizer."""
-    if not any(ctx.index.mentions(m) for m in _TRAIN_METHODS) or not ctx.index.mentions("Optimizer"):
+    if not any(ctx.index.mentions(m) for m in _TRAIN_METHODS) or not ctx.index.mentions("ptimizer"):
         return []
     named = _assigned_optimizers(ctx)
     found = []

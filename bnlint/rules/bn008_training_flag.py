@@ -12,6 +12,7 @@ from bnlint.diagnostics import Fix, Related, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any
 from bnlint.rules.bn_config import settings
 from bnlint.rules.keras_models import BatchNormReach, definitions
+from bnlint.rules.tapes import tapes, trains_variables
 from bnlint.rules.tf1_training import tf_prefix, train_ops
 
 # Names a training flag goes by, most explicit first.
@@ -192,8 +193,8 @@ class TrainingFlagMissing(Rule):
         functions = _functions(ctx.tree)
         reach = BatchNormReach(ctx.session)
         out = []
-        for with_node, tape in _tapes(ctx):
-            if not _trains_variables(ctx, functions, with_node, tape):
+        for with_node, tape in tapes(ctx):
+            if not trains_variables(ctx, functions, with_node, tape):
                 continue
             for stmt in with_node.body:
                 for call in ast.walk(stmt):
@@ -269,54 +270,3 @@ class TrainingFlagMissing(Rule):
                         fix = Fix("Pass training=True", (SetArg(ctx.source.span(call), "training", "True"),))
                         out.append(ctx.diagnostic(self.code, training, message, fix))
         return out
-
-
-def _tapes(ctx):
-    """(with statement, tape name) of every ``with tf.GradientTape() as tape``."""
-    out = []
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                expr = item.context_expr
-                if (
-                    isinstance(expr, ast.Call)
-                    and (ctx.imports.resolve(expr.func) or "").endswith("GradientTape")
-                    and isinstance(item.optional_vars, ast.Name)
-                ):
-                    out.append((node, item.optional_vars.id))
-    return out
-
-
-_TRAINABLE = ("trainable_variables", "trainable_weights")
-
-
-def _trains_variables(ctx, functions, with_node, tape: str) -> bool:
-    """Whether the tape's gradient is taken for a model's trainable
-    variables (a training step; a gradient for the input is an attack or a
-    saliency map, which runs the model in inference mode on purpose)."""
-    scope = _enclosing(functions, with_node) or ctx.tree
-    for call in ast.walk(scope):
-        if (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and call.func.attr == "gradient"
-            and isinstance(call.func.value, ast.Name)
-            and call.func.value.id == tape
-            and len(call.args) >= 2
-        ):
-            if any(isinstance(n, ast.Attribute) and n.attr in _TRAINABLE for n in ast.walk(call.args[1])):
-                return True
-            if isinstance(call.args[1], ast.Name) and _names_trainable(scope, call.args[1].id):
-                return True
-    return False
-
-
-def _names_trainable(scope, name: str) -> bool:
-    """``variables = model.trainable_variables`` then ``tape.gradient(loss, variables)``."""
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            if any(isinstance(n, ast.Attribute) and n.attr in _TRAINABLE for n in ast.walk(node.value)):
-                return True
-    return False

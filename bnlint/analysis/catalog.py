@@ -482,6 +482,25 @@ _add(["slim.fully_connected", "slim.layer_norm", "slim.instance_norm", "slim.gro
 
 CATALOG: dict[str, Api] = {row.name: row for row in _ROWS}
 
+# keras.applications models built with batch norm (VGG has none, ConvNeXt
+# uses layer norm): called without ``training`` they run it in inference mode.
+_BN_APPLICATIONS = (
+    "ResNet50 ResNet101 ResNet152 ResNet50V2 ResNet101V2 ResNet152V2 InceptionV3 InceptionResNetV2 "
+    "Xception MobileNet MobileNetV2 MobileNetV3Small MobileNetV3Large DenseNet121 DenseNet169 "
+    "DenseNet201 NASNetMobile NASNetLarge "
+    + " ".join(f"EfficientNetB{i}" for i in range(8))
+    + " EfficientNetV2B0 EfficientNetV2B1 EfficientNetV2B2 EfficientNetV2B3 EfficientNetV2S "
+    "EfficientNetV2M EfficientNetV2L"
+).split()
+
+
+def is_bn_application(name: str | None) -> bool:
+    """``keras.applications.ResNet50`` / ``keras.applications.resnet50.ResNet50``."""
+    return (
+        bool(name) and name.startswith("keras.applications.") and name.rsplit(".", 1)[1] in _BN_APPLICATIONS
+    )
+
+
 # Keras base classes whose ``__call__`` runs the subclass's ``call()``.
 CALLS_CALL = frozenset({"keras.layers.Layer", "keras.Layer", "keras.Model", "keras.models.Model"})
 

@@ -214,7 +214,7 @@ class TrainingFlagMissing(Rule):
                     shown = ctx.source.segment(call)
                     message = (
                         f"`{shown}` inside the GradientTape of a training step runs without `training`: "
-                        f"Keras runs its batch norm (`{module.source.segment(node)}` at {where}) in "
+                        f"Keras runs the batch norm it builds (`{module.source.segment(node)}` at {where}) in "
                         f"inference mode, which normalizes with the moving statistics and never "
                         f"updates them; pass training=True"
                     )

@@ -65,7 +65,10 @@ class BatchNormReach:
         for n in ast.walk(node):
             if not isinstance(n, (ast.Name, ast.Attribute)):
                 continue
-            if module.imports.resolve(n) in _BATCH_NORMS:
+            name = module.imports.resolve(n)
+            if name in _BATCH_NORMS:
+                return (module, n)
+            if catalog.is_bn_application(name) and not _frozen(module):
                 return (module, n)
             value = definition(interp, n)
             if value is not None:
@@ -73,6 +76,12 @@ class BatchNormReach:
                 if found is not None:
                     return found
         return None
+
+
+def _frozen(module) -> bool:
+    """A module that freezes a model (``base.trainable = False``): a frozen
+    Keras batch norm runs in inference mode whatever ``training`` says."""
+    return module.index.mentions("trainable = False") or module.index.mentions("trainable=False")
 
 
 def _trains_by_default(cls: ClassInfo) -> bool:

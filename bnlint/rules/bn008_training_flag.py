@@ -17,6 +17,9 @@ from bnlint.rules.tf1_training import tf_prefix, train_ops
 
 # Names a training flag goes by, most explicit first.
 FLAGS = ("is_training", "training", "is_train", "phase_train", "train_phase", "train", "isTrain", "mode")
+# A caller's flag that can only mean the training phase (``train`` may be a
+# dataset, ``mode`` a string, ``self.x`` another object's).
+_CALLER_FLAGS = ("is_training", "training", "is_train", "phase_train", "train_phase", "isTrain")
 _KERAS_BN = {n for n, r in catalog.batch_norms().items() if r.effect == "bn_layer" and n.startswith("keras.")}
 
 
@@ -152,7 +155,7 @@ class TrainingFlagMissing(Rule):
             )
             functions = _functions(module.tree)
             flag = self._flag(caller_ctx, functions, caller_call)
-            if flag is not None and "." not in flag and not flag.startswith("("):
+            if flag in _CALLER_FLAGS:
                 return module, caller_call, flag
             outer = _enclosing(functions, caller_call)
             if flag is None and outer is not None and outer is not helper:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import ast
 
 from bnlint.analysis import catalog
+from bnlint.analysis.calls import params_of
 from bnlint.analysis.frame import Frame
 from bnlint.analysis.values import ClassInfo, Func, Instance
 
+# Catalog layers a project class may stand for: renamed, or built through super().__init__.
+_FORWARDABLE = ("bn_layer", "conv_layer")
 # Class-body values read as class constants (``data_format = "NCHW"``).
 _CLASS_CONSTANTS = (ast.Constant, ast.Tuple, ast.List, ast.Name, ast.Attribute)
 
@@ -19,6 +22,7 @@ _CLASS_CONSTANTS = (ast.Constant, ast.Tuple, ast.List, ast.Name, ast.Attribute)
 class Classes:
     def __init__(self, interp):
         self.interp = interp
+        self._stripped: dict[int, tuple] = {}  # super().__init__ call -> (it, a copy without **kwargs)
 
     def define(self, node: ast.ClassDef, frame: Frame) -> ClassInfo:
         interp = self.interp
@@ -41,34 +45,91 @@ class Classes:
             for name in base.methods:
                 if name not in info.methods:
                     info.methods[name] = info.inherited(name)
-        info.catalog_layer = self._catalog_layer(node, info)
+        info.catalog_layer, info.forwards_to = self._catalog_layer(node, info)
         info.called = info.methods.get("__call__")
         if info.called is None and info.keras_layer:
             info.called = info.methods.get("call")
         return info
 
-    def _catalog_layer(self, node: ast.ClassDef, info: ClassInfo) -> str | None:
-        """The catalog's batch-norm layer class this one only renames: it
-        subclasses it (or a project class that does), defines no
-        ``__init__``, and a ``call`` it defines hands on to ``super()``."""
+    def _catalog_layer(self, node: ast.ClassDef, info: ClassInfo) -> tuple[str | None, str | None]:
+        """(the catalog batch-norm layer this class only renames, the catalog
+        layer its ``__init__`` builds through ``super().__init__(...)``).
+        Renaming: it subclasses the layer (or a project class that does) and
+        defines no ``__init__``; either way a ``call`` it defines hands on
+        to ``super()``."""
         found = None
         for base in node.bases:
             name = self.interp.module.imports.resolve(base)
             api = catalog.lookup(name)
-            if api is not None and api.effect == "bn_layer":
+            if api is not None and api.effect in _FORWARDABLE:
                 found = name
         if found is None:
             found = next((b.catalog_layer for b in info.bases if b.catalog_layer), None)
-        if found is None or "__init__" in info.methods:
-            return None
+        if found is None:
+            return None, None
         call = info.methods.get("call")
         if (
             call is not None
             and call.home is None
             and not any(isinstance(n, ast.Name) and n.id == "super" for n in ast.walk(call.node))
         ):
+            return None, None
+        init = info.methods.get("__init__")
+        if init is None:
+            return (found if catalog.lookup(found).effect == "bn_layer" else None), None
+        if init.home is None and _super_init(init.node) is not None:
+            return None, found
+        return None, None
+
+    def _without_star(self, call: ast.Call) -> ast.Call:
+        """``call`` without its ``**kwargs``, one node per call (sites key on it)."""
+        if id(call) not in self._stripped:
+            self._stripped[id(call)] = (call, _copy_without_star(call))
+        return self._stripped[id(call)][1]
+
+    def forwarded(self, cls: ClassInfo, call: ast.Call, args, kws, frame: Frame):
+        """``BatchNorm2d(64)``: the catalog layer ``cls.__init__`` builds with
+        its ``super().__init__(...)``, its parameters bound to this call's
+        arguments; the layer is the class's code (its node is that call)."""
+        init = cls.methods["__init__"]
+        interp = init.interp
+        params = params_of(init.node)[1:]  # without self
+        inner = Frame(
+            init.node,
+            parent=init.env if isinstance(init.env, Frame) else interp.frame,
+            via_call=frame.via_call,
+            cls=cls,
+            key=frame.key,
+        )
+        for (name, _), value in zip(params, args):
+            inner.vars[name] = value
+        for name, default in params:
+            if name in kws:
+                inner.vars[name] = kws[name]
+            elif name not in inner.vars:
+                inner.vars[name] = interp.ev(default, interp.frame) if default is not None else None
+        sup = _super_init(init.node)
+        if any(isinstance(a, ast.Starred) for a in sup.args):
             return None
-        return found
+        extra = init.node.args.kwarg
+        if any(k.arg is None for k in sup.keywords):
+            # ``super().__init__(..., **kwargs)``: empty when this call passes
+            # nothing beyond the named parameters
+            names = {n for n, _ in params}
+            given = any(isinstance(a, ast.Starred) for a in call.args) or any(
+                k.arg is None or k.arg not in names for k in call.keywords
+            )
+            stars = [k for k in sup.keywords if k.arg is None]
+            if (
+                given
+                or extra is None
+                or any(not (isinstance(k.value, ast.Name) and k.value.id == extra.arg) for k in stars)
+            ):
+                return None
+            sup = interp.classes._without_star(sup)
+        sargs = [interp.ev(a, inner) for a in sup.args]
+        skws = {k.arg: interp.ev(k.value, inner) for k in sup.keywords if k.arg}
+        return interp.effects.apply(cls.forwards_to, sup, sargs, skws, inner)
 
     @staticmethod
     def attr_stores(frame: Frame) -> list[dict]:
@@ -124,3 +185,24 @@ def _defining(cls: ClassInfo, method_node) -> ClassInfo | None:
             return c
         todo.extend(c.bases)
     return None
+
+
+def _copy_without_star(call: ast.Call) -> ast.Call:
+    out = ast.Call(func=call.func, args=call.args, keywords=[k for k in call.keywords if k.arg is not None])
+    return ast.copy_location(out, call)
+
+
+def _super_init(fn) -> ast.Call | None:
+    """The one ``super().__init__(...)`` statement of an ``__init__``."""
+    found = [
+        s.value
+        for s in fn.body
+        if isinstance(s, ast.Expr)
+        and isinstance(s.value, ast.Call)
+        and isinstance(s.value.func, ast.Attribute)
+        and s.value.func.attr == "__init__"
+        and isinstance(s.value.func.value, ast.Call)
+        and isinstance(s.value.func.value.func, ast.Name)
+        and s.value.func.value.func.id == "super"
+    ]
+    return found[0] if len(found) == 1 else None

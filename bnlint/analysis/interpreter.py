@@ -593,6 +593,12 @@ class Interpreter:
         if isinstance(callee, ClassInfo) and callee.catalog_layer is not None:
             # ``BatchNorm(name="bn1")`` for ``class BatchNorm(KL.BatchNormalization)``
             return self.effects.apply(callee.catalog_layer, node, args, kws, frame)
+        if isinstance(callee, ClassInfo) and callee.forwards_to is not None:
+            # ``BatchNorm2d(64)`` for a class that builds its catalog base
+            # with ``super().__init__(axis=1, ...)``
+            layer = self.classes.forwarded(callee, node, args, kws, frame)
+            if layer is not None:
+                return layer
         if isinstance(callee, ClassInfo):
             init = callee.methods.get("__init__")
             if init is None:

@@ -216,6 +216,10 @@ class ClassInfo:
     # ``class BatchNorm(KL.BatchNormalization)`` that keeps the base's
     # constructor: the catalog layer it is (its canonical name)
     catalog_layer: str | None = None
+    # ``class BatchNorm2d(layers.BatchNormalization)`` whose ``__init__``
+    # hands its arguments on with ``super().__init__(axis=1, ...)``: that
+    # catalog layer, built by that call
+    forwards_to: str | None = None
 
     def attr(self, name: str, default=None):
         """``self.name`` as this class's code, or its bases', sets it."""

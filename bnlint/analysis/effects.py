@@ -166,6 +166,9 @@ class Effects:
                     df_value=df_val,
                     df_index=api.params.index(param) + getattr(call, "bnlint_shift", 0),
                     scoped=scoped is not None,
+                    scope=frame.scope,
+                    # a helper's ``data_format=data_format``: each value its callers pass is a site
+                    vary=df_val.value if isinstance(df_val, Str) else None,
                 )
         out = x.keep(False) if isinstance(x, Tensor) else None
         return Seq((out, None, None)) if api.roles.get("returns_triple") else out

@@ -8,8 +8,9 @@ import ast
 from bnlint.analysis import catalog
 from bnlint.analysis.frame import _OPAQUE, Frame, _dim_ordering
 from bnlint.analysis.layout import Layout, is_format_string, parse_format
+from bnlint.analysis.names import dotted
 from bnlint.analysis.signature import Bound, positional_after
-from bnlint.analysis.values import ArgScope, DictLit, NoneConst, Scope, ScopedArg, Str
+from bnlint.analysis.values import ArgScope, DictLit, Func, NoneConst, Scope, ScopedArg, Str
 
 
 class Formats:
@@ -104,7 +105,7 @@ class Formats:
         if not isinstance(ops_node, (ast.List, ast.Tuple)):
             value = self.interp.ev(ops_node, frame) if ops_node is not None else None
             return list(value.scopes) if isinstance(value, ArgScope) else [_OPAQUE]
-        ops = {self.module.imports.resolve(e) for e in ops_node.elts}
+        ops = {self.module.imports.resolve(e) or self._project_op(e, frame) for e in ops_node.elts}
         if None in ops:
             return [_OPAQUE]
         kws = []
@@ -121,6 +122,12 @@ class Formats:
                 )
         self._momentums(ops, dict(kws), node, frame)
         return [Scope(frozenset(ops), tuple(kws), node)]
+
+    def _project_op(self, node, frame: Frame) -> str | None:
+        """The arg_scope key of a project function decorated with
+        ``@add_arg_scope`` (``arg_scope([conv_bn], data_format="NCHW")``)."""
+        value = self.interp.lookup(node, frame)
+        return scope_key(value) if isinstance(value, Func) and takes_arg_scope(value) else None
 
     def _momentums(self, ops, kws: dict, node: ast.Call, frame: Frame) -> None:
         """``arg_scope([slim.batch_norm], decay=batch_norm_decay)``: the
@@ -176,3 +183,16 @@ class Formats:
         unknowable; None if none does."""
         arg = cls.scoped_arg(frame, op, kw)
         return arg if arg is None or arg is _OPAQUE else arg.node
+
+
+def takes_arg_scope(func: Func) -> bool:
+    """A project function decorated with slim's ``@add_arg_scope``."""
+    imports = func.interp.module.imports
+    return any(
+        (imports.resolve(d) or dotted(d) or "").endswith("add_arg_scope") for d in func.node.decorator_list
+    )
+
+
+def scope_key(func: Func) -> str:
+    """How an arg_scope names a project function among its ops."""
+    return f"project:{id(func.node)}"

@@ -16,10 +16,11 @@ import ast
 import dataclasses
 
 from bnlint.analysis import constants
+from bnlint.analysis.calls import params_of
 from bnlint.analysis.classes import Classes
 from bnlint.analysis.effects import Effects, apply_layer, thread
-from bnlint.analysis.formats import Formats
-from bnlint.analysis.frame import Frame, _int_const, _merge_values, _merge_vars, _target_key
+from bnlint.analysis.formats import Formats, scope_key, takes_arg_scope
+from bnlint.analysis.frame import _OPAQUE, Frame, _int_const, _merge_values, _merge_vars, _target_key
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.names import dotted
 from bnlint.analysis.records import Records
@@ -521,6 +522,20 @@ class Interpreter:
             self._lambdas[id(node)] = fn
         return Func(fn, env=frame, cls=None, interp=self)
 
+    def _scoped_kwargs(self, func: Func, args, kws: dict, frame: Frame) -> dict:
+        """``@add_arg_scope def conv_bn(x, data_format="NHWC")`` called under
+        ``arg_scope([conv_bn], data_format="NCHW")``: the scope's values for
+        the parameters this call leaves out."""
+        names = [p for p, _ in params_of(func.node)]
+        out = dict(kws)
+        for name in names[len(args) :]:
+            if name in out:
+                continue
+            arg = Formats.scoped_arg(frame, scope_key(func), name)
+            if arg is not None and arg is not _OPAQUE:
+                out[name] = arg.value
+        return out
+
     def _call(self, node: ast.Call, frame: Frame):
         func = node.func
         callee = None
@@ -573,6 +588,8 @@ class Interpreter:
             return Tensor(callee.layout) if callee.layout else None
         if callee is None and self.classes.is_super(func, frame):
             callee = self.classes.super_method(func.attr, frame)
+        if isinstance(callee, Func) and callee.interp is not None and takes_arg_scope(callee):
+            kws = self._scoped_kwargs(callee, args, kws, frame)
         if isinstance(callee, Func):
             bound_self = None
             if callee.cls is not None and isinstance(func, ast.Attribute):

@@ -8,7 +8,7 @@ from bnlint.analysis.frame import _OPAQUE
 from bnlint.analysis.layout import parse_format
 from bnlint.analysis.values import DictLit, NoneConst, Str
 from bnlint.diagnostics import Fix, Replace, SetArg, SetKey
-from bnlint.rules.base import Rule, RuleContext, mentions_channels_first, mentions_conv
+from bnlint.rules.base import Rule, RuleContext, format_param, mentions_channels_first, mentions_conv
 
 
 def bn_format_wrong(site):
@@ -23,6 +23,22 @@ def bn_format_wrong(site):
     for layout in site.layouts():
         if layout.last != last:
             return layout
+    return None
+
+
+def _slim_format_param(scope) -> str | None:
+    """The enclosing function's data-format parameter when its default is
+    written the way batch_norm takes it (``data_format="NHWC"``)."""
+    param = format_param(scope)
+    if param is None:
+        return None
+    a = scope.args
+    positional = a.posonlyargs + a.args
+    pairs = list(zip(positional[len(positional) - len(a.defaults) :], a.defaults))
+    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+    default = next((d for p, d in pairs if p.arg == param), None)
+    if isinstance(default, ast.Constant) and default.value in ("NHWC", "NCHW"):
+        return param
     return None
 
 
@@ -97,6 +113,14 @@ class DataFormat(Rule):
                         ),
                     ),
                 )
+            elif site.info.get("df_node") is None and not site.info.get("scoped"):
+                # a helper whose callers pass different formats: follow its own parameter
+                param = _slim_format_param(site.info.get("scope"))
+                if param is not None:
+                    fix = Fix(
+                        f"Use the helper's data_format ({param})",
+                        (SetArg(ctx.source.span(site.node), "data_format", param, site.info["df_index"]),),
+                    )
             target = site.info.get("df_node") or site.node
             out.append(ctx.diagnostic(self.code, target, message, fix, site=site, layouts=[layout]))
         return out

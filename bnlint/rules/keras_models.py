@@ -130,8 +130,26 @@ def definitions(tree: ast.Module, functions, call: ast.Call) -> tuple[list[ast.e
                     ),
                 )
                 if found:
-                    return found, node
+                    return _constructed_with(tree, functions, node, found)
     return None
+
+
+def _constructed_with(tree, functions, cls: ast.ClassDef, values: list):
+    """``self.model = model`` in ``__init__(self, model)``: what the module's
+    constructions of the class (``Trainer(net, ...)``) pass for it."""
+    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    params = [p.arg for p in init.args.posonlyargs + init.args.args][1:] if init is not None else []
+    out, around = [], cls
+    for value in values:
+        if not (isinstance(value, ast.Name) and value.id in params):
+            out.append(value)
+            continue
+        found = _passed(tree, functions, cls.name, value.id, params, 1)
+        if found is None:
+            return None
+        out.extend(found[0])
+        around = found[1]
+    return out, around
 
 
 def _name_definitions(tree, functions, name: str, at: ast.AST, depth: int):
@@ -141,7 +159,7 @@ def _name_definitions(tree, functions, name: str, at: ast.AST, depth: int):
         a = fn.args
         params = [p.arg for p in a.posonlyargs + a.args]
         if name in params or name in {p.arg for p in a.kwonlyargs}:
-            return _passed(tree, functions, fn, name, params, depth) if depth < 3 else None
+            return _passed(tree, functions, fn.name, name, params, depth) if depth < 3 else None
         found = _assigned(fn.body, lambda t: isinstance(t, ast.Name) and t.id == name)
         if found:
             return found, fn
@@ -149,15 +167,16 @@ def _name_definitions(tree, functions, name: str, at: ast.AST, depth: int):
     return (found, tree) if found else None
 
 
-def _passed(tree, functions, fn, name: str, params: list, depth: int):
-    """What the module's calls of ``fn`` pass for its parameter ``name``:
-    every call must pass something readable, or the model is unknown."""
+def _passed(tree, functions, callee: str, name: str, params: list, depth: int):
+    """What the module's calls of ``callee`` (a function, or a class whose
+    ``__init__`` takes ``params``) pass for its parameter ``name``: every
+    call must pass something readable, or the model is unknown."""
     index = params.index(name) if name in params else None
     out, around = [], None
     calls = [
         c
         for c in ast.walk(tree)
-        if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == fn.name
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == callee
     ]
     for c in calls:
         arg = next((k.value for k in c.keywords if k.arg == name), None)

@@ -79,10 +79,8 @@ class Formats:
         for k in call.keywords:
             if k.arg is not None:
                 continue
-            if not isinstance(k.value, ast.Name) or not self.module.index.written_once(k.value.id):
-                return None
-            spread = self.interp.ev(k.value, frame)
-            if not isinstance(spread, DictLit) or not spread.complete:
+            spread = self._spread_dict(k.value, frame)
+            if spread is None:
                 return None
             node, value = spread.entry(param)
             if node is not None:
@@ -111,7 +109,17 @@ class Formats:
         kws = []
         for k in node.keywords:
             if k.arg is None:
-                return [_OPAQUE]
+                # ``arg_scope([slim.batch_norm], **batch_norm_params)``: a dict
+                # written out in full and never changed gives its entries
+                spread = self._spread_dict(k.value, frame)
+                if spread is None:
+                    return [_OPAQUE]
+                imports = self.module.imports
+                kws += [
+                    (key, ScopedArg(vnode, value, imports.resolve(vnode), self.module, node))
+                    for (key, value), (_, vnode) in zip(spread.items, spread.nodes)
+                ]
+                continue
             value = self.interp.ev(k.value, frame)
             if k.arg != "list_ops_or_scope":
                 kws.append(
@@ -122,6 +130,14 @@ class Formats:
                 )
         self._momentums(ops, dict(kws), node, frame)
         return [Scope(frozenset(ops), tuple(kws), node)]
+
+    def _spread_dict(self, node, frame: Frame) -> DictLit | None:
+        """The dict ``**name`` spreads, when this module writes it out in
+        full and never changes it afterwards; None otherwise."""
+        if not isinstance(node, ast.Name) or not self.module.index.written_once(node.id):
+            return None
+        spread = self.interp.ev(node, frame)
+        return spread if isinstance(spread, DictLit) and spread.complete else None
 
     def _project_op(self, node, frame: Frame) -> str | None:
         """The arg_scope key of a project function decorated with

@@ -118,9 +118,9 @@ class PytorchMomentum(Rule):
     def _traced(self, ctx: RuleContext, seen: set) -> list:
         """Momentums the analysis followed to where they are written: a
         constant of another module, a helper's default, a number a caller
-        passes.  Reported, and fixed, where the number is; from a module not
-        checked, at the batch norm that takes it."""
-        out = []
+        passes.  One finding per number, reported and fixed where it is;
+        from a module not checked, at each batch norm that takes it."""
+        uses: dict[int, list] = {}  # the number's node -> the sites it reaches
         for site in ctx.sites.of_kind("bn_momentum"):
             value, arg = site.info["number"], site.info["arg"]
             home, node = value.module, value.node
@@ -130,36 +130,46 @@ class PytorchMomentum(Rule):
                 continue
             if not value.passed and any(s.info["number"].passed for s in ctx.sites.at(site.kind, site.node)):
                 continue  # a default the helper's callers pass a momentum for
-            text = home.source.segment(node)
-            fixed = complement(text)
-            layer = site.info["api"].rsplit(".", 1)[1]
-            name = site.info["name"]
-            at = (
-                f"line {site.node.lineno}"
-                if site.module is home
-                else f"{site.module.path}:{site.node.lineno}"
+            uses.setdefault(id(node), []).append(site)
+        return [self._number_finding(sites) for sites in uses.values()]
+
+    def _number_finding(self, sites: list) -> Diagnostic:
+        first = sites[0]
+        value = first.info["number"]
+        home, node = value.module, value.node
+        text = home.source.segment(node)
+        fixed = complement(text)
+        layer = first.info["api"].rsplit(".", 1)[1]
+        name = first.info["name"]
+        where = (
+            f"line {first.node.lineno}"
+            if first.module is home
+            else f"{first.module.path}:{first.node.lineno}"
+        )
+        message = (
+            f"{_spelled(home.tree, node, text, value.passed)}, the {name} of `{layer}` at {where}, "
+            f"keeps only {text} of the moving average per step, so the moving statistics follow the "
+            f"last batch (PyTorch's momentum convention); TF's {name} is the weight of the old "
+            f"average: use {fixed or f'1 - {text}'}"
+        )
+        fix = Fix(f"Use {fixed}", (Replace(home.source.span(node), fixed),)) if fixed else None
+        links = tuple(
+            Related(
+                s.module.path,
+                s.module.source.span(s.info["arg"]),
+                f"the `{s.info['api'].rsplit('.', 1)[1]}` takes its {name} here",
             )
-            message = (
-                f"{_spelled(home.tree, node, text, value.passed)}, the {name} of `{layer}` at {at}, keeps only {text} of the moving average per step, "
-                f"so the moving statistics follow the last batch (PyTorch's momentum convention); TF's "
-                f"{name} is the weight of the old average: use {fixed or f'1 - {text}'}"
-            )
-            fix = Fix(f"Use {fixed}", (Replace(home.source.span(node), fixed),)) if fixed else None
-            use = Related(
-                site.module.path, site.module.source.span(arg), f"the `{layer}` takes its {name} here"
-            )
-            out.append(
-                Diagnostic(
-                    self.code,
-                    message,
-                    home.path,
-                    home.source.span(node),
-                    fix,
-                    related=(use,),
-                    feeders=((use,),),
-                )
-            )
-        return out
+            for s in sites
+        )
+        return Diagnostic(
+            self.code,
+            message,
+            home.path,
+            home.source.span(node),
+            fix,
+            related=links,
+            feeders=tuple((u,) for u in links),
+        )
 
 
 def _spelled(tree, node, text: str, passed: bool) -> str:

@@ -141,16 +141,12 @@ class PytorchMomentum(Rule):
         fixed = complement(text)
         layer = first.info["api"].rsplit(".", 1)[1]
         name = first.info["name"]
-        where = (
-            f"line {first.node.lineno}"
-            if first.module is home
-            else f"{first.module.path}:{first.node.lineno}"
-        )
+        # the same words from every module that uses the number: one finding
         message = (
-            f"{_spelled(home.tree, node, text, value.passed)}, the {name} of `{layer}` at {where}, "
-            f"keeps only {text} of the moving average per step, so the moving statistics follow the "
-            f"last batch (PyTorch's momentum convention); TF's {name} is the weight of the old "
-            f"average: use {fixed or f'1 - {text}'}"
+            f"{_spelled(home.tree, node, text, value.passed)}, the {name} of `{layer}`, keeps only "
+            f"{text} of the moving average per step, so the moving statistics follow the last batch "
+            f"(PyTorch's momentum convention); TF's {name} is the weight of the old average: use "
+            f"{fixed or f'1 - {text}'}"
         )
         fix = Fix(f"Use {fixed}", (Replace(home.source.span(node), fixed),)) if fixed else None
         links = tuple(

@@ -135,7 +135,7 @@ def site_format_param(ctx, site) -> str | None:
     scope = site.info.get("scope")
     param = format_param(scope)
     if param is None and not _holds(scope, site.node):
-        param = format_param(_enclosing_function(ctx.tree, site.node))
+        param = format_param(innermost(functions_of(ctx.tree), site.node))
     return param
 
 
@@ -143,14 +143,18 @@ def _holds(scope, node) -> bool:
     return hasattr(scope, "lineno") and scope.lineno <= node.lineno and node.end_lineno <= scope.end_lineno
 
 
-def _enclosing_function(tree, node):
-    """The innermost function whose lines hold ``node``."""
-    best = None
-    for n in ast.walk(tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _holds(n, node):
-            if best is None or n.lineno >= best.lineno:
-                best = n
-    return best
+def functions_of(tree) -> list:
+    """Every function (and method) a module defines, nested ones included."""
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def innermost(functions, node):
+    """The innermost of ``functions`` whose lines hold ``node``."""
+    inner = None
+    for f in functions:
+        if f.lineno <= node.lineno <= f.end_lineno and (inner is None or f.lineno >= inner.lineno):
+            inner = f
+    return inner
 
 
 def node_contexts(ctx, site) -> list:

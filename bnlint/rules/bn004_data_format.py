@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis.calls import params_of
 from bnlint.analysis.frame import _OPAQUE
 from bnlint.analysis.layout import parse_format
 from bnlint.analysis.values import DictLit, NoneConst, Str
@@ -32,11 +33,7 @@ def _slim_format_param(scope) -> str | None:
     param = format_param(scope)
     if param is None:
         return None
-    a = scope.args
-    positional = a.posonlyargs + a.args
-    pairs = list(zip(positional[len(positional) - len(a.defaults) :], a.defaults))
-    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
-    default = next((d for p, d in pairs if p.arg == param), None)
+    default = dict(params_of(scope)).get(param)
     if isinstance(default, ast.Constant) and default.value in ("NHWC", "NCHW"):
         return param
     return None

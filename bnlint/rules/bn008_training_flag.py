@@ -9,7 +9,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
 from bnlint.analysis.names import dotted
 from bnlint.diagnostics import Fix, Related, SetArg
-from bnlint.rules.base import Rule, RuleContext, has_any
+from bnlint.rules.base import Rule, RuleContext, functions_of, has_any, innermost
 from bnlint.rules.bn_config import settings
 from bnlint.rules.keras_models import BatchNormReach, definitions
 from bnlint.rules.tapes import tapes, trains_variables
@@ -21,18 +21,6 @@ FLAGS = ("is_training", "training", "is_train", "phase_train", "train_phase", "t
 # dataset, ``mode`` a string, ``self.x`` another object's).
 _CALLER_FLAGS = ("is_training", "training", "is_train", "phase_train", "train_phase", "isTrain")
 _KERAS_BN = {n for n, r in catalog.batch_norms().items() if r.effect == "bn_layer" and n.startswith("keras.")}
-
-
-def _functions(tree):
-    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-
-
-def _enclosing(functions, node):
-    inner = None
-    for f in functions:
-        if f.lineno <= node.lineno <= f.end_lineno and (inner is None or f.lineno >= inner.lineno):
-            inner = f
-    return inner
 
 
 def _params(fn) -> list[str]:
@@ -60,7 +48,7 @@ class TrainingFlagMissing(Rule):
             if s.where != "call" or s.node is not None or s.api.roles.get("training_default") is not False:
                 continue
             if functions is None:
-                functions = _functions(ctx.tree)
+                functions = functions_of(ctx.tree)
             flag = self._flag(ctx, functions, s.call)
             shown = ctx.source.segment(s.call.func)
             if flag is None:
@@ -89,7 +77,7 @@ class TrainingFlagMissing(Rule):
         return out
 
     def _flag(self, ctx, functions, call) -> str | None:
-        fn = _enclosing(functions, call)
+        fn = innermost(functions, call)
         while fn is not None:
             names = _params(fn)
             for flag in FLAGS:
@@ -102,7 +90,7 @@ class TrainingFlagMissing(Rule):
                 attr = self._self_flag(ctx)
                 if attr:
                     return attr
-            fn = _enclosing([f for f in functions if f is not fn and f.lineno < fn.lineno], fn)
+            fn = innermost([f for f in functions if f is not fn and f.lineno < fn.lineno], fn)
         return self._module_flag(ctx)
 
     def _flag_of_caller(self, ctx, functions, call, shown):
@@ -111,7 +99,7 @@ class TrainingFlagMissing(Rule):
         helpers or from another module): the flag cannot reach the batch
         norm.  Reported at the batch norm, naming the caller; the fix (a
         parameter threaded through) is left to the author."""
-        helper = _enclosing(functions, call)
+        helper = innermost(functions, call)
         if helper is None:
             return None
         found = self._caller_with_flag(ctx, helper)
@@ -153,11 +141,11 @@ class TrainingFlagMissing(Rule):
                     module.source, module.tree, module.imports, None, module.index, module, ctx.session
                 )
             )
-            functions = _functions(module.tree)
+            functions = functions_of(module.tree)
             flag = self._flag(caller_ctx, functions, caller_call)
             if flag in _CALLER_FLAGS:
                 return module, caller_call, flag
-            outer = _enclosing(functions, caller_call)
+            outer = innermost(functions, caller_call)
             if flag is None and outer is not None and outer is not helper:
                 found = self._caller_with_flag(caller_ctx, outer, depth + 1)
                 if found is not None:
@@ -193,7 +181,7 @@ class TrainingFlagMissing(Rule):
         the project's modules): Keras runs it in inference mode."""
         if not has_any(ctx.source.data, b"GradientTape") or has_any(ctx.source.data, b"set_learning_phase"):
             return []
-        functions = _functions(ctx.tree)
+        functions = functions_of(ctx.tree)
         reach = BatchNormReach(ctx.session)
         out = []
         for with_node, tape in tapes(ctx):

@@ -7,6 +7,7 @@ import dataclasses
 import decimal
 import os
 
+from bnlint.analysis.calls import params_of
 from bnlint.analysis.names import dotted
 from bnlint.diagnostics import Diagnostic, Fix, Related, Replace
 from bnlint.rules.base import Rule, RuleContext, has_any
@@ -183,7 +184,7 @@ def _spelled(tree, node, text: str, passed: bool) -> str:
             if isinstance(target, ast.Attribute):
                 return f"`{target.attr} = {text}`"
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            param = _defaulted(n.args, node)
+            param = _defaulted(n, node)
             if param is not None:
                 owner = owners.get(id(n)) if n.name == "__init__" else None
                 return f"the default `{param}={text}` of `{owner or n.name}`"
@@ -196,9 +197,6 @@ def _spelled(tree, node, text: str, passed: bool) -> str:
     return f"`{text}`"
 
 
-def _defaulted(args: ast.arguments, node) -> str | None:
-    """The parameter whose default is ``node``."""
-    positional = args.posonlyargs + args.args
-    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
-    pairs += [(p, d) for p, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-    return next((p.arg for p, d in pairs if d is node), None)
+def _defaulted(fn, node) -> str | None:
+    """The parameter of ``fn`` whose default is ``node``."""
+    return next((name for name, default in params_of(fn) if default is node), None)

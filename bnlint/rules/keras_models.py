@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.analysis import catalog
+from bnlint.analysis.calls import params_of
 from bnlint.analysis.values import ClassInfo, Func
 from bnlint.rules.project_defs import definition, interp_of
 
@@ -98,14 +99,8 @@ def _trains_by_default(cls: ClassInfo) -> bool:
 
 def _default_of(fn, name: str) -> str | None:
     """The source of parameter ``name``'s default (None: no such default)."""
-    a = fn.args
-    positional = a.posonlyargs + a.args
-    pairs = list(zip(positional[len(positional) - len(a.defaults) :], a.defaults))
-    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
-    for param, default in pairs:
-        if param.arg == name:
-            return ast.unparse(default)
-    return None
+    default = dict(params_of(fn)).get(name)
+    return ast.unparse(default) if default is not None else None
 
 
 def definitions(tree: ast.Module, functions, call: ast.Call) -> tuple[list[ast.expr], ast.AST | None] | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.rules.base import innermost
+
 
 def tapes(ctx):
     """(with statement, tape name) of every ``with tf.GradientTape() as tape``."""
@@ -29,7 +31,7 @@ def trains_variables(ctx, functions, with_node, tape: str) -> bool:
     """Whether the tape's gradient is taken for a model's trainable
     variables (a training step; a gradient for the input is an attack or a
     saliency map, which runs the model in inference mode on purpose)."""
-    scope = _innermost(functions, with_node) or ctx.tree
+    scope = innermost(functions, with_node) or ctx.tree
     for call in ast.walk(scope):
         if (
             isinstance(call, ast.Call)
@@ -55,12 +57,3 @@ def _names_trainable(scope, name: str) -> bool:
             if any(isinstance(n, ast.Attribute) and n.attr in _TRAINABLE for n in ast.walk(node.value)):
                 return True
     return False
-
-
-def _innermost(functions, node):
-    """The innermost of ``functions`` whose lines hold ``node``."""
-    inner = None
-    for f in functions:
-        if f.lineno <= node.lineno <= f.end_lineno and (inner is None or f.lineno >= inner.lineno):
-            inner = f
-    return inner

@@ -231,12 +231,6 @@ class ProjectFiles:
         batch norm in it (its own text must name something a site needs)."""
         return path in self.datas and relevant(self.datas[path]) and bool(self.callers([path]))
 
-    def configures_callers(self, path: str, rules) -> bool:
-        """Whether this module may hold a setting a rule follows into the
-        modules that import it (``BN_MOMENTUM = 0.1`` in config.py): its
-        findings are its own, so it is analysed with those modules."""
-        return bool(self.configured(path, rules))
-
     def configured(self, path: str, rules) -> dict[str, str]:
         """real -> display path of the files that import this module and
         name a batch norm, when the module may hold a rule's setting."""
@@ -330,7 +324,7 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
             and (
                 files.imports_project(path)
                 or files.fed_by_callers(path)
-                or files.configures_callers(path, rules)
+                or bool(files.configured(path, rules))
             )
         )
         # the prefilter is sound for notebooks too: their JSON holds the code

@@ -238,8 +238,10 @@ class ProjectFiles:
         real = self.real.get(path)
         if data is None or real is None or not any(r.may_configure(data) for r in rules):
             return {}
-        importers = self._importers_map().get(real, ())
-        return {r: self.display(r) for r in importers if relevant(self.data_of(r) or b"")}
+        importers = {r for r in self._importers_map().get(real, ()) if relevant(self.data_of(r) or b"")}
+        # and the files that call into those (``BatchNorm2d(64)`` in resnet.py
+        # of a class whose default is ``config.BN_MOMENTUM``)
+        return {**{r: self.display(r) for r in importers}, **self._callers_of(importers)}
 
     def imports_project(self, path: str) -> bool:
         real = self.real.get(path)
@@ -257,10 +259,13 @@ class ProjectFiles:
     def callers(self, paths) -> dict[str, str]:
         """real -> display path of every project file that calls into one
         of ``paths``, directly or through other modules."""
-        if not paths:
+        return self._callers_of({self.real[p] for p in paths if p in self.real})
+
+    def _callers_of(self, targets: set[str]) -> dict[str, str]:
+        """``callers``, for real paths."""
+        if not targets:
             return {}
         reverse = self._importers_map()
-        targets = {self.real[p] for p in paths if p in self.real}
         seen: set[str] = set()
         todo = list(targets)
         while todo:

@@ -12,6 +12,8 @@ import re
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# ``<obj>.name = ...`` (not ``==``); the owner is read back from the dot
+_ATTR_STORE = re.compile(r"\.\s*([A-Za-z_]\w*)\s*=(?!=)")
 _LEAVES = (ast.expr_context, ast.Name, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 
@@ -92,7 +94,7 @@ class ModuleIndex:
         self._def_ranges: list[tuple[int, int]] | None = None
         self._mentions: dict[str, bool] = {}
         self._counts: dict[str, int] = {}
-        self._attr_assigned: dict[str, bool] = {}
+        self._outside_stores: set[str] | None = None
         self._lines: list[str] | None = None
         self._newlines: list[int] | None = None
         self._line_queries = 0
@@ -192,16 +194,22 @@ class ModuleIndex:
     def assigns_attribute(self, name: str) -> bool:
         """Whether the code assigns ``obj.name = ...`` for some ``obj``
         other than ``self`` (true when the text is unknown)."""
-        if name not in self._attr_assigned:
+        if self.text is None:
+            return True
+        if self._outside_stores is None:
+            # one pass for every name: a group asks this of each member
+            self._outside_stores = set()
             text = self.text
-            self._attr_assigned[name] = text is None or (
-                f".{name}" in text
-                and any(
-                    m.group(1) != "self"
-                    for m in re.finditer(rf"(\w+)\s*\.\s*{re.escape(name)}\s*=(?!=)", text)
-                )
-            )
-        return self._attr_assigned[name]
+            for m in _ATTR_STORE.finditer(text):
+                end = m.start()
+                while end > 0 and text[end - 1].isspace():
+                    end -= 1
+                start = end
+                while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    start -= 1
+                if start < end and text[start:end] != "self":
+                    self._outside_stores.add(m.group(1))
+        return name in self._outside_stores
 
     def written_once(self, name: str) -> bool:
         """Whether ``name`` is assigned in this module and never changed

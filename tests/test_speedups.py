@@ -97,8 +97,8 @@ def test_imports_found_by_text_are_every_import(source):
     must find exactly what walking every statement finds, in that order."""
     import ast
 
-    from bnlint.analysis.index import ModuleIndex, _statements
+    from bnlint.analysis.index import ModuleIndex, statements_in
 
     tree = ast.parse(source)
-    every = [s for s in _statements(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
+    every = [s for s in statements_in(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
     assert ModuleIndex(tree, source).imports == every

@@ -10,6 +10,7 @@ import bisect
 import re
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # ``<obj>.name = ...`` (not ``==``); the owner is read back from the dot
@@ -17,7 +18,7 @@ _ATTR_STORE = re.compile(r"\.\s*([A-Za-z_]\w*)\s*=(?!=)")
 _LEAVES = (ast.expr_context, ast.Name, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 
-def _statements(body):
+def statements_in(body):
     """Every statement, nested blocks included (no expressions)."""
     todo = list(body)
     while todo:
@@ -47,7 +48,7 @@ def _imports(tree: ast.Module, text: str | None) -> list:
     which lines start one, so only the blocks around them are walked."""
     if text is None or "\r" in text or _inline_import(text):
         # ``x = 1; import y``, ``if y: import z``, other line ends: walk everything
-        return [s for s in _statements(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
+        return [s for s in statements_in(tree.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
     lines = []
     line, pos = 1, 0
     for m in _IMPORT_LINE.finditer(text):
@@ -99,6 +100,7 @@ class ModuleIndex:
         self._newlines: list[int] | None = None
         self._line_queries = 0
         self._words: set[str] | None = None
+        self._functions: list | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -173,7 +175,7 @@ class ModuleIndex:
         if self._walked:
             return [c for c in self._calls if any(c.lineno <= ln <= c.end_lineno for ln in lines)]
         out = []
-        for stmt in _statements(self.tree.body):
+        for stmt in statements_in(self.tree.body):
             if any(stmt.lineno <= ln <= stmt.end_lineno for ln in lines):
                 for part in _header_parts(stmt):
                     out.extend(n for n in ast.walk(part) if isinstance(n, ast.Call))
@@ -225,19 +227,27 @@ class ModuleIndex:
 
     def statements(self):
         """Every statement of the module, nested blocks included."""
-        return _statements(self.tree.body)
+        return statements_in(self.tree.body)
+
+    @property
+    def functions(self) -> list:
+        """Every function and method, nested ones included, in line order."""
+        if self._functions is None:
+            found = [s for s in statements_in(self.tree.body) if isinstance(s, _FUNCTIONS)]
+            self._functions = sorted(found, key=lambda f: (f.lineno, f.col_offset))
+        return self._functions
 
     def globals_rebound(self) -> set[str]:
         """Names declared ``global`` inside a function."""
         if not self.mentions("global"):
             return set()
-        return {n for s in _statements(self.tree.body) if isinstance(s, ast.Global) for n in s.names}
+        return {n for s in statements_in(self.tree.body) if isinstance(s, ast.Global) for n in s.names}
 
     def runs_at_import(self, node: ast.AST) -> bool:
         """Whether ``node`` is outside every function and class body."""
         if self._def_ranges is None:
             self._def_ranges = []
-            for stmt in _statements(self.tree.body):
+            for stmt in statements_in(self.tree.body):
                 if isinstance(stmt, _DEFS):
                     start = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
                     self._def_ranges.append((start, stmt.end_lineno))

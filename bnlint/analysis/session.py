@@ -27,6 +27,15 @@ class Session:
         self.interps: dict[str, Interpreter] = {}
         # callee invocation key -> [(caller module, call node, caller key)]
         self.edges: dict[object, list] = {}
+        self._shared: dict[object, object] = {}
+
+    def shared(self, kind, make):
+        """The one object of ``kind`` a rule keeps for this analysis, made
+        by ``make()`` on first use: what it learns about the loaded modules
+        holds for every module checked in the session."""
+        if kind not in self._shared:
+            self._shared[kind] = make()
+        return self._shared[kind]
 
     def interpreter(self, facts) -> Interpreter:
         path = real(facts.path)

@@ -135,7 +135,7 @@ def site_format_param(ctx, site) -> str | None:
     scope = site.info.get("scope")
     param = format_param(scope)
     if param is None and not _holds(scope, site.node):
-        param = format_param(innermost(functions_of(ctx.tree), site.node))
+        param = format_param(innermost(functions_of(ctx.index), site.node))
     return param
 
 
@@ -143,9 +143,9 @@ def _holds(scope, node) -> bool:
     return hasattr(scope, "lineno") and scope.lineno <= node.lineno and node.end_lineno <= scope.end_lineno
 
 
-def functions_of(tree) -> list:
+def functions_of(index) -> list:
     """Every function (and method) a module defines, nested ones included."""
-    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return index.functions
 
 
 def innermost(functions, node):

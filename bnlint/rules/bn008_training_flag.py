@@ -48,7 +48,7 @@ class TrainingFlagMissing(Rule):
             if s.where != "call" or s.node is not None or s.api.roles.get("training_default") is not False:
                 continue
             if functions is None:
-                functions = functions_of(ctx.tree)
+                functions = functions_of(ctx.index)
             flag = self._flag(ctx, functions, s.call)
             shown = ctx.source.segment(s.call.func)
             if flag is None:
@@ -141,7 +141,7 @@ class TrainingFlagMissing(Rule):
                     module.source, module.tree, module.imports, None, module.index, module, ctx.session
                 )
             )
-            functions = functions_of(module.tree)
+            functions = functions_of(module.index)
             flag = self._flag(caller_ctx, functions, caller_call)
             if flag in _CALLER_FLAGS:
                 return module, caller_call, flag
@@ -167,7 +167,7 @@ class TrainingFlagMissing(Rule):
 
     @staticmethod
     def _self_flag(ctx) -> str | None:
-        for node in ast.walk(ctx.tree):
+        for node in sorted(ctx.index.statements(), key=lambda s: s.lineno):
             if isinstance(node, ast.Assign):
                 for t in node.targets:
                     key = dotted(t)
@@ -181,8 +181,12 @@ class TrainingFlagMissing(Rule):
         the project's modules): Keras runs it in inference mode."""
         if not has_any(ctx.source.data, b"GradientTape") or has_any(ctx.source.data, b"set_learning_phase"):
             return []
-        functions = functions_of(ctx.tree)
-        reach = BatchNormReach(ctx.session)
+        functions = functions_of(ctx.index)
+        reach = (
+            ctx.session.shared(BatchNormReach, lambda: BatchNormReach(ctx.session))
+            if ctx.session is not None
+            else BatchNormReach(None)
+        )
         out = []
         for with_node, tape in tapes(ctx):
             if not trains_variables(ctx, functions, with_node, tape):
@@ -223,7 +227,7 @@ class TrainingFlagMissing(Rule):
         if not has_any(ctx.source.data, b"GradientTape"):
             return []
         layers, attrs = set(), set()  # ``bn = ...``; ``self.bn = ...`` (used as ``net.bn``)
-        for node in ast.walk(ctx.tree):
+        for node in ctx.index.statements():
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 if ctx.imports.resolve(node.value.func) in _KERAS_BN:
                     for key in filter(None, map(dotted, node.targets)):
@@ -238,7 +242,7 @@ class TrainingFlagMissing(Rule):
             return key in layers or (isinstance(func, ast.Attribute) and func.attr in attrs)
 
         out = []
-        for with_node in ast.walk(ctx.tree):
+        for with_node in ctx.index.statements():
             if not isinstance(with_node, (ast.With, ast.AsyncWith)):
                 continue
             if not any(

@@ -115,7 +115,7 @@ def dict_assigned(ctx, name: str):
     """The dict literal (or ``dict(...)``) a name is assigned, when it is
     assigned exactly once in the module."""
     found = []
-    for node in ast.walk(ctx.tree):
+    for node in ctx.index.statements():
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 if isinstance(t, ast.Name) and t.id == name:

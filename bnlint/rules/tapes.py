@@ -11,7 +11,7 @@ from bnlint.rules.base import innermost
 def tapes(ctx):
     """(with statement, tape name) of every ``with tf.GradientTape() as tape``."""
     out = []
-    for node in ast.walk(ctx.tree):
+    for node in sorted(ctx.index.statements(), key=lambda s: s.lineno):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 expr = item.context_expr

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
+from bnlint.analysis.index import statements_in
 from bnlint.analysis.names import dotted
 from bnlint.analysis.signature import bind
 from bnlint.rules.bn_config import dict_assigned, dict_value
@@ -48,7 +49,7 @@ def _made_by_factory(ctx, node) -> bool:
     if found is None:
         return False
     module, fn = found
-    for n in ast.walk(fn):
+    for n in statements_in(fn.body):
         if isinstance(n, ast.Return) and isinstance(n.value, ast.Call):
             name = module.imports.resolve(n.value.func) or ""
             if name.startswith("tf.train.") and name.endswith("Optimizer"):
@@ -173,6 +174,7 @@ def project_modules(ctx):
     session = ctx.session
     if session is None or session.project is None:
         return [ctx.module] if ctx.module is not None else []
+    imported = session.shared(_imported_modules, dict)  # every module checked asks again
     out, todo, seen = [], [ctx.module], set()
     while todo:
         facts = todo.pop()
@@ -180,16 +182,25 @@ def project_modules(ctx):
             continue
         seen.add(id(facts))
         out.append(facts)
-        for node in facts.index.imports:
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if isinstance(node, ast.ImportFrom):
-                names += [f"{node.module}.{a.name}" if node.module else a.name for a in node.names]
-            for name in names:
-                level = getattr(node, "level", 0) or 0
-                target = session.project.resolve(facts.path, name, level)
-                if target is not None:
-                    interp = session.interps.get(os.path.realpath(target))
-                    todo.append(interp.module if interp is not None else session.project.facts(target))
+        if id(facts) not in imported:
+            imported[id(facts)] = _imported_modules(session, facts)
+        todo.extend(imported[id(facts)])
+    return out
+
+
+def _imported_modules(session, facts) -> list:
+    """The project modules (ModuleFacts) one module's imports name."""
+    out = []
+    for node in facts.index.imports:
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        if isinstance(node, ast.ImportFrom):
+            names += [f"{node.module}.{a.name}" if node.module else a.name for a in node.names]
+        for name in names:
+            level = getattr(node, "level", 0) or 0
+            target = session.project.resolve(facts.path, name, level)
+            if target is not None:
+                interp = session.interps.get(os.path.realpath(target))
+                out.append(interp.module if interp is not None else session.project.facts(target))
     return out
 
 

@@ -13,7 +13,7 @@ import dataclasses
 from bnlint.analysis.frame import Frame, _merge_values, _significant
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
-from bnlint.analysis.values import ClassInfo, Float, Func, Instance, Int, IntList, same
+from bnlint.analysis.values import ClassInfo, DictLit, Float, Func, Instance, Int, IntList, same
 
 _MAX_DEPTH = 8
 
@@ -32,6 +32,23 @@ def _as_passed(value):
     if isinstance(value, (Int, IntList, Float)) and value.module is not None and not value.passed:
         return dataclasses.replace(value, passed=True)
     return value
+
+
+def _forwarded(call: ast.Call, extra: dict) -> DictLit:
+    """What a ``**kwargs`` parameter holds for this call: the keywords no
+    other parameter took, complete when the call spreads no dict itself."""
+    nodes = tuple((k.arg, k.value) for k in call.keywords if k.arg in extra)
+    complete = not any(k.arg is None for k in call.keywords)
+    return DictLit(call, tuple(extra.items()), complete, nodes)
+
+
+def _keyed(item, rest: str | None):
+    """A bound parameter as part of a memo key: the ``**kwargs`` dict by
+    what it holds (one call site can pass it different values)."""
+    name, value = item
+    if name == rest and isinstance(value, DictLit):
+        return name, (id(value.node), value.items)
+    return item
 
 
 def _ident(func: Func):
@@ -118,13 +135,28 @@ class FunctionCalls:
         for name, default in params:
             if name not in bound:
                 bound[name] = interp.ev(default, interp.frame) if default is not None else None
-        if not any(_significant(v) for v in bound.values()) and not self._configures(func, bound):
+        rest = func.node.args.kwarg
+        spreads = False
+        if rest is not None:
+            bound[rest.arg] = _forwarded(call, {k: v for k, v in kws.items() if k not in names})
+            # a conv given ``**kwargs`` has the format this call passes, or its
+            # default: the standalone run, not knowing them, records nothing
+            spreads = bound[rest.arg].complete and self._spreads_to_conv(func, rest.arg)
+        if (
+            not spreads
+            and not any(_significant(v) for v in bound.values())
+            and not self._configures(func, bound)
+        ):
             # Nothing tracked flows in: the standalone analysis covers it.
             if not self._may_matter(func):
                 return None
             self.standalone(func)
             return self._summary(func)
-        key = (id(func.node), tuple(sorted(bound.items(), key=lambda kv: kv[0])))
+        rest_name = rest.arg if rest is not None else None
+        key = (
+            id(func.node),
+            tuple(sorted((_keyed(kv, rest_name) for kv in bound.items()), key=lambda kv: kv[0])),
+        )
         try:
             hash(key)
         except TypeError:
@@ -213,6 +245,13 @@ class FunctionCalls:
                     seen.add(id(method.node))
                     todo.append(method)
         return False
+
+    def _spreads_to_conv(self, func: Func, rest: str) -> bool:
+        """Whether a function that may record a site hands its ``**rest``
+        on in code that names a conv."""
+        index = func.interp.module.index
+        text = "".join(index.lines[func.node.lineno - 1 : func.node.end_lineno])
+        return "**" + rest in text and "onv" in text and self._may_record(func)
 
     def _configures(self, func: Func, bound: dict) -> bool:
         """Whether a caller passes a number (a momentum) into a function

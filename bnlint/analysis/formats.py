@@ -134,10 +134,23 @@ class Formats:
     def _spread_dict(self, node, frame: Frame) -> DictLit | None:
         """The dict ``**name`` spreads, when this module writes it out in
         full and never changes it afterwards; None otherwise."""
-        if not isinstance(node, ast.Name) or not self.module.index.written_once(node.id):
+        if not isinstance(node, ast.Name):
+            return None
+        if not self.module.index.written_once(node.id) and not self._forwarded(node.id, frame):
             return None
         spread = self.interp.ev(node, frame)
         return spread if isinstance(spread, DictLit) and spread.complete else None
+
+    def _forwarded(self, name: str, frame: Frame) -> bool:
+        """Whether ``name`` is the running function's ``**kwargs``, passed
+        on as its caller gave it (``Conv2D(filters, **kwargs)``)."""
+        while frame is not None and not isinstance(frame.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            frame = frame.parent
+        if frame is None or name not in frame.vars:
+            return False
+        fn = frame.scope
+        rest = fn.args.kwarg
+        return rest is not None and rest.arg == name and not self.module.index.changed_within(name, fn)
 
     def _project_op(self, node, frame: Frame) -> str | None:
         """The arg_scope key of a project function decorated with

@@ -6,7 +6,7 @@ import ast
 
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
-from bnlint.analysis.values import Each, Instance, Layer, Seq, Sequential, ShapeOf, Str, Tensor, same
+from bnlint.analysis.values import DictLit, Each, Instance, Layer, Seq, Sequential, ShapeOf, Str, Tensor, same
 
 _OPAQUE = object()  # an arg_scope whose contents we cannot see
 
@@ -86,6 +86,8 @@ def _significant(value) -> bool:
     """Whether an argument value makes a helper worth analysing per call."""
     if isinstance(value, Instance):  # built with a conv, a batch norm or a format
         return value.attrs is not None and any(_significant(v) for v in value.attrs.values())
+    if isinstance(value, DictLit):  # ``**kwargs`` carrying ``data_format=...``
+        return any(_significant(v) for _, v in value.items)
     return isinstance(value, (Tensor, Layer, Sequential, ShapeOf)) or (
         isinstance(value, Str) and is_format_string(value.value)
     )

@@ -225,6 +225,12 @@ class ModuleIndex:
             and re.search(rf"\b{word}\s*[\[.]", self.text) is None
         )
 
+    def changed_within(self, name: str, node: ast.AST) -> bool:
+        """Whether the lines of ``node`` rebind ``name`` or change it as an
+        object (``name[...] = ...``, ``name.pop(...)``, ``name = ...``)."""
+        text = "".join(self.lines[node.lineno - 1 : node.end_lineno])
+        return re.search(rf"\b{re.escape(name)}\s*(?:[\[.]|[-+|]?=(?!=))", text) is not None
+
     def statements(self):
         """Every statement of the module, nested blocks included."""
         return statements_in(self.tree.body)

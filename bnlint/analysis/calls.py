@@ -11,6 +11,7 @@ import ast
 import dataclasses
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
+from bnlint.analysis.project import real
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ClassInfo, DictLit, Float, Func, Instance, Int, IntList, same
@@ -200,7 +201,8 @@ class FunctionCalls:
         # an ``__init__`` runs for its class and the subclasses that inherit it
         classes = _constructed_by(func, interp) if key == "__init__" and home is not None else []
         called = [c + "(" for c in classes] or [key + "("]
-        if sum(module.index.count(c) for c in called) <= len(called):
+        elsewhere = self._callers_elsewhere(module, classes or [key]) if home is None or classes else []
+        if sum(module.index.count(c) for c in called) <= len(called) and not elsewhere:
             return value  # only their own ``def``/``class`` lines: no caller here
         if home is not None:
             callers = module.callers(key, method=True)
@@ -208,9 +210,10 @@ class FunctionCalls:
                 callers = callers + module.callers(c)
         else:
             callers = module.callers(key)
+        callers = [(interp, c) for c in callers] + elsewhere
         params = [p for p, _ in params_of(func.node)]
         offset = 1 if func.cls is not None else 0
-        for call in callers:
+        for caller, call in callers:
             if any(isinstance(a, ast.Starred) for a in call.args) or any(
                 k.arg is None for k in call.keywords
             ):
@@ -222,9 +225,32 @@ class FunctionCalls:
             idx = params.index(name) - offset
             if passed is None and 0 <= idx < len(call.args):
                 passed = call.args[idx]
-            if passed is not None and not same(interp.ev(passed, interp.frame), value):
+            if passed is not None and (caller is None or not same(caller.ev(passed, caller.frame), value)):
                 return None
         return value
+
+    def _callers_elsewhere(self, module, names: list[str]) -> list:
+        """(interpreter or None, call) of the calls ``name(...)`` /
+        ``ops.name(...)`` in the other modules analysed with ``module``:
+        a default they override is not what the function runs with."""
+        project = self.session.project
+        out = []
+        for other in project.members if project is not None else ():
+            if other is module:
+                continue
+            for name in names:
+                if not other.index.mentions(name + "("):
+                    continue
+                caller = self.session.interps.get(real(other.path))
+                for call in other.index.calls_on_lines_of(name + "("):
+                    f = call.func
+                    if (isinstance(f, ast.Name) and f.id == name) or (
+                        isinstance(f, ast.Attribute)
+                        and f.attr == name
+                        and not (isinstance(f.value, ast.Name) and f.value.id == "self")
+                    ):
+                        out.append((caller, call))
+        return out
 
     def _changed_for(self, func: Func) -> bool:
         """Whether an inherited method may do something else for the

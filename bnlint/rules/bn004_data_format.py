@@ -9,7 +9,15 @@ from bnlint.analysis.frame import _OPAQUE
 from bnlint.analysis.layout import parse_format
 from bnlint.analysis.values import DictLit, NoneConst, Str
 from bnlint.diagnostics import Fix, Replace, SetArg, SetKey
-from bnlint.rules.base import Rule, RuleContext, format_param, mentions_channels_first, mentions_conv
+from bnlint.rules.base import (
+    Rule,
+    RuleContext,
+    format_param,
+    functions_of,
+    innermost,
+    mentions_channels_first,
+    mentions_conv,
+)
 
 
 def bn_format_wrong(site):
@@ -37,6 +45,17 @@ def _slim_format_param(scope) -> str | None:
     if isinstance(default, ast.Constant) and default.value in ("NHWC", "NCHW"):
         return param
     return None
+
+
+def _followed_format(ctx: RuleContext, call: ast.Call) -> str | None:
+    """The helper parameter a slim conv takes its data_format from
+    (``data_format=data_format``), when the helper's default is written
+    the way batch_norm takes it."""
+    keyword = next((k.value for k in call.keywords if k.arg == "data_format"), None)
+    if not isinstance(keyword, ast.Name):
+        return None
+    param = _slim_format_param(innermost(functions_of(ctx.index), call))
+    return param if param == keyword.id else None
 
 
 def _slim_format(layout) -> str:
@@ -128,6 +147,13 @@ class DataFormat(Rule):
             if site.info.get("fn") != "slim.batch_norm":
                 continue
             layouts = site.layouts()
+            # ``slim.conv2d(..., data_format=data_format)`` in a helper: its
+            # normalizer can take the same parameter, right for every caller
+            follow = _followed_format(ctx, site.node)
+            if any(site.info.get(k) is not None for k in ("bn_format", "fn_scope", "params_scope")):
+                follow = None  # the edit would land outside the helper
+            if follow is not None and len({lay.last for lay in layouts}) > 1:
+                layouts = [lay for lay in layouts if not lay.last]
             if len({lay.last for lay in layouts}) != 1:
                 continue
             layout = layouts[0]
@@ -162,6 +188,8 @@ class DataFormat(Rule):
             ):
                 # the same arg_scope gives the conv a data_format parameter: follow it
                 value = conv_format.node.id
+            elif follow is not None:
+                value = follow
             edit, target = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)
             ran = "NCHW" if state is False else "NHWC"
             if bn_format is not None and params_node is None:
@@ -172,7 +200,9 @@ class DataFormat(Rule):
             else:
                 message = (
                     f"the `batch_norm` normalizer of this {layout.describe()} conv runs with "
-                    f"data_format='{ran}'; pass 'data_format': '{fmt}' in normalizer_params"
+                    f"data_format='{ran}'; pass 'data_format': "
+                    + (f"{follow} (the conv's)" if value == follow else f"'{fmt}'")
+                    + " in normalizer_params"
                 )
             fix = Fix(f"Set data_format='{fmt}' in normalizer_params", (edit,)) if edit else None
             out.append(ctx.diagnostic(self.code, target, message, fix, site=site, layouts=layouts))

@@ -9,7 +9,7 @@ import ast
 from bnlint.analysis import catalog
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.values import ClassInfo, Func
-from bnlint.rules.project_defs import definition, interp_of
+from bnlint.rules.project_defs import definition, interp_of, registered
 
 _BATCH_NORMS = frozenset(catalog.batch_norms())
 # a functional model is built by the code around its constructor
@@ -63,7 +63,10 @@ class BatchNormReach:
     def _in_node(self, module, interp, node, depth: int) -> tuple | None:
         """A batch norm named in ``node``: a catalog batch norm, or a project
         class or function (of this module or one it imports) that builds one."""
+        picked: dict[int, list] = {}  # ``MODELS["small"]``: that entry only
         for n in ast.walk(node):
+            if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Constant):
+                picked[id(n.value)] = registered(interp, n.value, n.slice.value)
             if not isinstance(n, (ast.Name, ast.Attribute)):
                 continue
             name = module.imports.resolve(n)
@@ -72,8 +75,9 @@ class BatchNormReach:
             if catalog.is_bn_application(name) and not _frozen(module):
                 return (module, n)
             value = definition(interp, n)
-            if value is not None:
-                found = self.of_value(value, depth)
+            entries = picked[id(n)] if id(n) in picked else registered(interp, n)
+            for v in [value] if value is not None else entries:
+                found = self.of_value(v, depth)
                 if found is not None:
                     return found
         return None

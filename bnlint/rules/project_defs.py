@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from bnlint.analysis.values import ClassInfo, Func, ModuleRef
+from bnlint.analysis.values import ClassInfo, DictLit, Func, ModuleRef, Seq
 
 
 def interp_of(session, module):
@@ -18,6 +18,28 @@ def interp_of(session, module):
 
 def definition(interp, node: ast.expr):
     """The ClassInfo or Func ``node`` (a name or ``module.name``) names."""
+    value = _named(interp, node)
+    return value if isinstance(value, (ClassInfo, Func)) else None
+
+
+def registered(interp, node: ast.expr, key=None) -> list:
+    """The classes and functions a module-level registry ``node`` names
+    holds: ``MODELS = {"resnet18": ResNet18, ...}`` (then ``MODELS[name]()``);
+    with ``key``, the entry ``MODELS[key]``."""
+    value = _named(interp, node)
+    if isinstance(value, DictLit) and key is not None:
+        items = [v for k, v in value.items if k == key] if value.complete else []
+    elif isinstance(value, DictLit):
+        items = [v for _, v in value.items]
+    elif isinstance(value, Seq):
+        items = list(value.items)
+    else:
+        return []
+    return [v for v in items if isinstance(v, (ClassInfo, Func))]
+
+
+def _named(interp, node: ast.expr):
+    """The module-level value ``node`` (a name or ``module.name``) names."""
     if interp is None:
         return None
     if isinstance(node, ast.Name):
@@ -29,7 +51,7 @@ def definition(interp, node: ast.expr):
         )
     else:
         return None
-    return value if isinstance(value, (ClassInfo, Func)) else None
+    return value
 
 
 def function_def(ctx, node: ast.expr):

@@ -170,8 +170,9 @@ class PytorchMomentum(Rule):
 
 
 def _spelled(tree, node, text: str, passed: bool) -> str:
-    """How the number is written: ``BN_MOMENTUM = 0.1``, the default
-    ``momentum=0.1`` of ``bn``, ``momentum=0.1`` passed to ``bn``."""
+    """How the number is written: ``BN_MOMENTUM = 0.1``, ``'bn_momentum':
+    0.1`` in a dict, the default ``momentum=0.1`` of ``bn``, ``momentum=0.1``
+    passed to ``bn``."""
     owners = {}  # a method -> its class: ``__init__``'s default is the class's
     for n in ast.walk(tree):
         if isinstance(n, ast.ClassDef):
@@ -183,6 +184,10 @@ def _spelled(tree, node, text: str, passed: bool) -> str:
                 return f"`{target.id} = {text}`"
             if isinstance(target, ast.Attribute):
                 return f"`{target.attr} = {text}`"
+        elif isinstance(n, ast.Dict) and any(v is node for v in n.values):
+            key = next(k for k, v in zip(n.keys, n.values) if v is node)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return f"`{key.value!r}: {text}`"
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
             param = _defaulted(n, node)
             if param is not None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
+from bnlint.analysis.names import dotted
 from bnlint.analysis.project import real
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
@@ -234,22 +236,20 @@ class FunctionCalls:
         ``ops.name(...)`` in the other modules analysed with ``module``:
         a default they override is not what the function runs with."""
         project = self.session.project
+        if project is None or len(project.members) < 2:
+            return []
+        # a module that imports this one names it (``import ops``, ``from .ops import``)
+        stem = os.path.splitext(os.path.basename(module.path))[0]
+        if stem == "__init__":
+            stem = os.path.basename(os.path.dirname(module.path))
         out = []
-        for other in project.members if project is not None else ():
-            if other is module:
+        for other in project.members:
+            if other is module or not other.index.mentions(stem):
                 continue
             for name in names:
-                if not other.index.mentions(name + "("):
-                    continue
-                caller = self.session.interps.get(real(other.path))
-                for call in other.index.calls_on_lines_of(name + "("):
-                    f = call.func
-                    if (isinstance(f, ast.Name) and f.id == name) or (
-                        isinstance(f, ast.Attribute)
-                        and f.attr == name
-                        and not (isinstance(f.value, ast.Name) and f.value.id == "self")
-                    ):
-                        out.append((caller, call))
+                if other.index.mentions(name + "("):
+                    caller = self.session.interps.get(real(other.path))
+                    out += [(caller, call) for call in other.calls_from_outside(name)]
         return out
 
     def _changed_for(self, func: Func) -> bool:
@@ -274,10 +274,27 @@ class FunctionCalls:
 
     def _spreads_to_conv(self, func: Func, rest: str) -> bool:
         """Whether a function that may record a site hands its ``**rest``
-        on in code that names a conv."""
-        index = func.interp.module.index
-        text = "".join(index.lines[func.node.lineno - 1 : func.node.end_lineno])
-        return "**" + rest in text and "onv" in text and self._may_record(func)
+        to a call that names a conv (``layers.Conv2D(f, 3, **kwargs)``, not
+        ``super().__init__(**kwargs)``)."""
+        key = (id(func.node), "spreads")
+        if key not in self.memo:
+            index = func.interp.module.index
+            text = "".join(index.lines[func.node.lineno - 1 : func.node.end_lineno])
+            self.memo[key] = (
+                "**" + rest in text
+                and "onv" in text
+                and any(
+                    "onv" in (dotted(c.func) or "")
+                    and any(
+                        k.arg is None and isinstance(k.value, ast.Name) and k.value.id == rest
+                        for k in c.keywords
+                    )
+                    for c in index.calls_on_lines_of("**" + rest)
+                    if func.node.lineno <= c.lineno <= func.node.end_lineno
+                )
+                and self._may_record(func)
+            )
+        return self.memo[key]
 
     def _configures(self, func: Func, bound: dict) -> bool:
         """Whether a caller passes a number (a momentum) into a function

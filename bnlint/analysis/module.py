@@ -125,6 +125,23 @@ class ModuleFacts:
         """Keras concatenation on axis 1 (numpy's does not count)."""
         return self.index.mentions("oncatenate") and _KERAS_CONCAT_AXIS_1.search(self.index.text) is not None
 
+    def calls_from_outside(self, name: str) -> list[ast.Call]:
+        """Calls ``name(...)`` and ``<module>.name(...)`` (not ``self.name``):
+        how another module calls a function or class of one it imports."""
+        key = "<outside>." + name
+        if key not in self._callers:
+            self._callers[key] = [
+                node
+                for node in self.index.calls_on_lines_of(name + "(")
+                if (isinstance(node.func, ast.Name) and node.func.id == name)
+                or (
+                    isinstance(node.func, ast.Attribute)
+                    and node.func.attr == name
+                    and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "self")
+                )
+            ]
+        return self._callers[key]
+
     def callers(self, name: str, method: bool = False) -> list[ast.Call]:
         """Calls ``name(...)`` (or ``self.name(...)`` for a method), found
         on the lines where the text has ``name(``: no walk of the module."""

@@ -61,6 +61,17 @@ def tool(name: str) -> list[str] | None:
     return [exe] if exe else None
 
 
+def compile_bnlint() -> None:
+    """Write bnlint's bytecode first, as installing a package does: an
+    editable checkout under PYTHONDONTWRITEBYTECODE=1 would otherwise
+    compile its changed modules again at every start (~0.1 s a run)."""
+    import compileall
+
+    import bnlint
+
+    compileall.compile_dir(os.path.dirname(bnlint.__file__), quiet=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=3000)
@@ -69,6 +80,7 @@ def main() -> None:
     args = ap.parse_args()
 
     bnlint = tool("bnlint") or [sys.executable, "-m", "bnlint"]
+    compile_bnlint()
     ruff = tool("ruff")
     flake8 = tool("flake8")
     if ruff is None:

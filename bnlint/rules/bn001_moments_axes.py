@@ -12,6 +12,7 @@ from bnlint.rules.base import (
     Rule,
     RuleContext,
     format_param,
+    functions_of,
     mentions_conv,
     mixed,
     node_contexts,
@@ -82,6 +83,11 @@ def _excluded_axis(node):
     ):
         return test.comparators[0], it.args[0]
     return None
+
+
+def _is_default(ctx: RuleContext, node) -> bool:
+    """Whether ``node`` is a parameter's default in this module."""
+    return any(node is d for fn in functions_of(ctx.index) for d in fn.args.defaults + fn.args.kw_defaults)
 
 
 def _wrong(axes, layout) -> bool | None:
@@ -168,6 +174,8 @@ class MomentsAxes(Rule):
             x = dotted(site.info.get("x_node")) if site.info.get("x_node") is not None else None
             if x is None or layout.lead != 1:
                 return None  # repeating an expression with effects is not safe
+            if _is_default(ctx, axes.node):
+                return None  # ``def bn(x, axes=[0, 1, 2])``: a default cannot name ``x``
             if layout.last:
                 code = f"list(range(len({x}.shape) - 1))"
             else:

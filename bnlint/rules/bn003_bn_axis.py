@@ -68,8 +68,13 @@ class BatchNormAxis(Rule):
                 )
             else:
                 got = axis.values[0] if len(axis.values) == 1 else list(axis.values)
+                # ``axis=config.BN_AXIS`` / ``axis=channel_axis``: say what it holds
+                shown = ctx.source.segment(site.info["axis_node"])
+                spelled = (
+                    f"`{layer}(axis={got})`" if shown == str(got) else f"`{layer}(axis={shown})` (axis {got})"
+                )
                 message = (
-                    f"`{layer}(axis={got})` does not normalize per channel: the "
+                    f"{spelled} does not normalize per channel: the "
                     f"{layout.describe()} conv output has its channels on axis {want}"
                 )
             fix = None

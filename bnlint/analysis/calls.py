@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import os
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
 from bnlint.analysis.names import dotted
-from bnlint.analysis.project import real
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ClassInfo, DictLit, Float, Func, Instance, Int, IntList, same
@@ -203,7 +201,9 @@ class FunctionCalls:
         # an ``__init__`` runs for its class and the subclasses that inherit it
         classes = _constructed_by(func, interp) if key == "__init__" and home is not None else []
         called = [c + "(" for c in classes] or [key + "("]
-        elsewhere = self._callers_elsewhere(module, classes or [key]) if home is None or classes else []
+        elsewhere = (
+            self.session.callers_elsewhere(module, classes or [key]) if home is None or classes else []
+        )
         if sum(module.index.count(c) for c in called) <= len(called) and not elsewhere:
             return value  # only their own ``def``/``class`` lines: no caller here
         if home is not None:
@@ -230,27 +230,6 @@ class FunctionCalls:
             if passed is not None and (caller is None or not same(caller.ev(passed, caller.frame), value)):
                 return None
         return value
-
-    def _callers_elsewhere(self, module, names: list[str]) -> list:
-        """(interpreter or None, call) of the calls ``name(...)`` /
-        ``ops.name(...)`` in the other modules analysed with ``module``:
-        a default they override is not what the function runs with."""
-        project = self.session.project
-        if project is None or len(project.members) < 2:
-            return []
-        # a module that imports this one names it (``import ops``, ``from .ops import``)
-        stem = os.path.splitext(os.path.basename(module.path))[0]
-        if stem == "__init__":
-            stem = os.path.basename(os.path.dirname(module.path))
-        out = []
-        for other in project.members:
-            if other is module or not other.index.mentions(stem):
-                continue
-            for name in names:
-                if other.index.mentions(name + "("):
-                    caller = self.session.interps.get(real(other.path))
-                    out += [(caller, call) for call in other.calls_from_outside(name)]
-        return out
 
     def _changed_for(self, func: Func) -> bool:
         """Whether an inherited method may do something else for the

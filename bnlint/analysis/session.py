@@ -77,6 +77,28 @@ class Session:
         interp.load()
         return interp
 
+    def callers_elsewhere(self, module, names) -> list:
+        """(interpreter or None, call) of the calls ``name(...)`` /
+        ``ops.name(...)`` of one of ``names`` in the other modules analysed
+        with ``module``: read from their code, whether or not the analysis
+        ran them per call."""
+        project = self.project
+        if project is None:
+            return []
+        # a module that imports this one names it (``import ops``, ``from .ops import``)
+        stem = os.path.splitext(os.path.basename(module.path))[0]
+        if stem == "__init__":
+            stem = os.path.basename(os.path.dirname(module.path))
+        out = []
+        for other in project.members:
+            if other is module or not other.index.mentions(stem):
+                continue
+            for name in names:
+                if other.index.mentions(name + "("):
+                    caller = self.interps.get(real(other.path))
+                    out += [(caller, call) for call in other.calls_from_outside(name)]
+        return out
+
     def add_edge(self, key, caller_module, call: ast.Call, caller_key) -> None:
         edges = self.edges.setdefault(key, [])
         entry = (caller_module, call, caller_key)

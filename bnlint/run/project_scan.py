@@ -234,6 +234,7 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 _CONTRIBUTES = re.compile(
     rb"onv|atch_norm|BatchNorm|moments|ormaliz|channels_|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC|data_format|dim_ordering"
     rb"|Sequential"  # threads layers another module made through each other
+    rb"|\.minimize\(|\.apply_gradients\("  # trains a graph the modules it calls build
 )
 # A top-level ``def`` / ``class`` and its body, up to the next top-level line.
 _TOP_BLOCK = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)(.*?)(?=^\S|\Z)", re.M | re.S)

@@ -7,11 +7,11 @@ import dataclasses
 
 from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
-from bnlint.analysis.index import statements_in
 from bnlint.analysis.names import dotted
 from bnlint.diagnostics import Fix, Related, SetArg
 from bnlint.rules.base import Rule, RuleContext, functions_of, has_any, innermost
 from bnlint.rules.bn_config import settings
+from bnlint.rules.callers import STOP, gradient_stopped, nearest_caller
 from bnlint.rules.keras_models import BatchNormReach, definitions
 from bnlint.rules.tapes import tapes, trains_variables
 from bnlint.rules.tf1_training import tf_prefix, train_ops
@@ -21,29 +21,12 @@ FLAGS = ("is_training", "training", "is_train", "phase_train", "train_phase", "t
 # A caller's flag that can only mean the training phase (``train`` may be a
 # dataset, ``mode`` a string, ``self.x`` another object's).
 _CALLER_FLAGS = ("is_training", "training", "is_train", "phase_train", "train_phase", "isTrain")
-_NOT_PASSED = object()  # a caller has a flag that is not one to hand on: look no further
 _KERAS_BN = {n for n, r in catalog.batch_norms().items() if r.effect == "bn_layer" and n.startswith("keras.")}
 
 
 def _params(fn) -> list[str]:
     a = fn.args
     return [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
-
-
-def _gradient_stopped(ctx, functions, call: ast.Call) -> bool:
-    """Whether ``call``'s result goes through ``tf.stop_gradient``, directly
-    or through the name it is assigned in the same function."""
-    scope = innermost(functions, call)
-    names = set()
-    for stmt in statements_in(scope.body) if scope is not None else ctx.index.statements():
-        if isinstance(stmt, ast.Assign) and stmt.value is call:
-            names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-    for c in ctx.index.calls:
-        if c.args and (ctx.imports.resolve(c.func) or "").endswith("stop_gradient"):
-            arg = c.args[0]
-            if any(n is call for n in ast.walk(arg)) or (isinstance(arg, ast.Name) and arg.id in names):
-                return True
-    return False
 
 
 class TrainingFlagMissing(Rule):
@@ -151,11 +134,11 @@ class TrainingFlagMissing(Rule):
             return None
 
         def trains(caller_ctx, fns, caller_call):
-            if _gradient_stopped(caller_ctx, fns, caller_call):
-                return _NOT_PASSED  # a frozen feature extractor: inference mode on purpose
+            if gradient_stopped(caller_ctx, fns, caller_call):
+                return STOP  # a frozen feature extractor: inference mode on purpose
             return "trains" if train_ops(caller_ctx) else None
 
-        found = self._caller_where(ctx, helper, trains)
+        found = nearest_caller(ctx, helper, trains)
         if found is None:
             return None
         module, caller_call, _ = found
@@ -175,46 +158,9 @@ class TrainingFlagMissing(Rule):
 
         def flag_in_scope(caller_ctx, functions, caller_call):
             flag = self._flag(caller_ctx, functions, caller_call)
-            return flag if flag is None or flag in _CALLER_FLAGS else _NOT_PASSED
+            return flag if flag is None or flag in _CALLER_FLAGS else STOP
 
-        return self._caller_where(ctx, helper, flag_in_scope)
-
-    def _caller_where(self, ctx, helper, found_in, depth: int = 0):
-        """(module, call, what) of the nearest call into ``helper`` for which
-        ``found_in(caller_ctx, functions, call)`` says something: calls in
-        this module by name, and the analysis' calls from other modules;
-        through the functions holding calls it says nothing of (None), up to
-        four levels."""
-        if depth > 3:
-            return None
-        calls = [(ctx.module, c) for c in ctx.module.callers(helper.name)] if ctx.module is not None else []
-        if ctx.session is not None and ctx.module is not None:
-            for key, edges in ctx.session.edges.items():
-                if isinstance(key, tuple) and key and key[0] == id(helper):
-                    calls += [(m, c) for m, c, _ in edges if m is not ctx.module]
-            # and the calls of modules analysed with it that did not run per call
-            seen = {id(c) for _, c in calls}
-            for interp, c in ctx.session.callers_elsewhere(ctx.module, [helper.name]):
-                if interp is not None and id(c) not in seen:
-                    calls.append((interp.module, c))
-        for module, caller_call in calls:
-            caller_ctx = (
-                ctx
-                if module is ctx.module
-                else RuleContext(
-                    module.source, module.tree, module.imports, None, module.index, module, ctx.session
-                )
-            )
-            functions = functions_of(module.index)
-            what = found_in(caller_ctx, functions, caller_call)
-            if what is not None and what is not _NOT_PASSED:
-                return module, caller_call, what
-            outer = innermost(functions, caller_call)
-            if what is None and outer is not None and outer is not helper:
-                found = self._caller_where(caller_ctx, outer, found_in, depth + 1)
-                if found is not None:
-                    return found
-        return None
+        return nearest_caller(ctx, helper, flag_in_scope)
 
     @staticmethod
     def _module_flag(ctx) -> str | None:

@@ -13,6 +13,8 @@ from bnlint.analysis.project import file_of, real
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ModuleRef
 
+_UNREADABLE = object()  # a format set on import that cannot be read
+
 
 class Session:
     """``project`` (a ``Project``, or None for a lone file) finds the
@@ -57,11 +59,47 @@ class Session:
         ``set_image_data_format("channels_first")`` before building the
         model ``model.py`` defines)."""
         own = module.keras_default
-        members = self.project.members if self.project is not None else ()
-        if module.keras_format_settings or not members:
+        if module.keras_format_settings or self.project is None:
             return own
+        on_import = self._format_on_import(module, set())
+        if on_import is _UNREADABLE:
+            return None
+        if on_import is not None:
+            # ``import setup_keras`` whose module code sets channels_first
+            own = on_import
+        members = self.project.members
         others = {v for m in members if m is not module for v in m.keras_format_settings}
         return own if others <= {own} else None
+
+    def _format_on_import(self, module, seen: set):
+        """The image format the project modules that ``module`` imports at
+        module level set when imported (transitively): None when none
+        does, _UNREADABLE when one sets something unreadable or two
+        disagree."""
+        found = set()
+        for stmt in module.index.imports:
+            if not module.index.runs_at_import(stmt):
+                continue
+            names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+            for name in names:
+                path = self.project.resolve(module.path, name, getattr(stmt, "level", 0) or 0)
+                key = real(path) if path is not None else None
+                if key is None or key in seen:
+                    continue
+                seen.add(key)
+                facts = self.project.facts(key)
+                if facts is None:
+                    continue
+                settings = set(facts.keras_format_settings)
+                if not settings:
+                    inner = self._format_on_import(facts, seen)
+                    settings = {inner} if inner is not None else set()
+                found |= settings
+        if not found:
+            return None
+        if len(found) > 1 or None in found or _UNREADABLE in found:
+            return _UNREADABLE
+        return next(iter(found))
 
     def loaded(self, path: str) -> Interpreter | None:
         """The interpreter of the project module at ``path``, its module

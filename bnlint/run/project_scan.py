@@ -90,6 +90,7 @@ class ImportGraph:
         self._format_constants: dict[str, set[str]] = {}
         self._own_format_constants: dict[str, set[str]] = {}
         self._uses: dict[tuple[str, str], bool] = {}
+        self._format_setters: dict[str, bool] = {}
         self._raw: dict[str, list] = {}
 
     def _bound(self, real: str) -> list[tuple[str, str | None, str]]:
@@ -178,6 +179,8 @@ class ImportGraph:
         return self._uses[key]
 
     def _names_offered(self, real: str, target: str) -> bool:
+        if self._sets_format(target):
+            return True  # importing it sets Keras' image format for the importer
         offered = self.interface(target)
         if not offered:
             return False
@@ -189,6 +192,17 @@ class ImportGraph:
                 return True
             wanted |= {local} | offered  # ``bn(...)``; ``import ops`` then ``ops.bn``
         return bool(wanted) and not wanted.isdisjoint(self.words(real))
+
+    def _sets_format(self, real: str) -> bool:
+        """Whether importing the module (or a project module it imports)
+        runs ``set_image_data_format(...)``: text at the start of a line."""
+        if real not in self._format_setters:
+            self._format_setters[real] = False  # cycles: decided by the other members
+            data = self.data_of(real) or b""
+            self._format_setters[real] = _SETS_FORMAT.search(data) is not None or (
+                b"import" in data and any(self._sets_format(t) for t in self.imports(real))
+            )
+        return self._format_setters[real]
 
     def uses_interface(self, real: str) -> bool:
         """Whether the file names something a project module it imports
@@ -244,6 +258,8 @@ _SITE_WORDS = re.compile(
 # A top-level assignment and its continuation lines (a list of layers
 # closes with a bracket in the first column).
 _TOP_ASSIGN = re.compile(rb"^(\w+)[ \t]*=(?!=)(.*?)(?=^[^\s)\]}]|\Z)", re.M | re.S)
+# ``K.set_image_data_format("channels_first")`` in a module's own code
+_SETS_FORMAT = re.compile(rb"^[\w.]*set_image_(?:data_format|dim_ordering)\(", re.M)
 _FORMAT_CONSTANT = re.compile(
     rb"^(\w+)[ \t]*=[ \t]*[rbuRBU]?['\"](?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
     re.M,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
 from bnlint.analysis.names import dotted
@@ -17,6 +18,8 @@ from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ClassInfo, DictLit, Float, Func, Instance, Int, IntList, same
 
 _MAX_DEPTH = 8
+# a helper's parameter that holds a batch norm's momentum (slim: decay)
+_MOMENTUM_NAME = re.compile(r"momentum|decay", re.I)
 
 
 def params_of(fn) -> list[tuple[str, ast.expr | None]]:
@@ -33,6 +36,16 @@ def _as_passed(value):
     if isinstance(value, (Int, IntList, Float)) and value.module is not None and not value.passed:
         return dataclasses.replace(value, passed=True)
     return value
+
+
+def _holds_momentum(value) -> bool:
+    """An object built at a known call that keeps a number as its momentum
+    (``self.momentum = momentum`` in DCGAN's ``batch_norm`` class)."""
+    return (
+        isinstance(value, Instance)
+        and value.attrs is not None
+        and any(isinstance(v, Float) and _MOMENTUM_NAME.search(k) for k, v in value.attrs.items())
+    )
 
 
 def _forwarded(call: ast.Call, extra: dict) -> DictLit:
@@ -133,6 +146,7 @@ class FunctionCalls:
         for k, v in kws.items():
             if k in names:
                 bound[k] = _as_passed(v)
+        passed = set(bound)
         for name, default in params:
             if name not in bound:
                 bound[name] = interp.ev(default, interp.frame) if default is not None else None
@@ -146,7 +160,7 @@ class FunctionCalls:
         if (
             not spreads
             and not any(_significant(v) for v in bound.values())
-            and not self._configures(func, bound)
+            and not self._configures(func, bound, passed)
         ):
             # Nothing tracked flows in: the standalone analysis covers it.
             if not self._may_matter(func):
@@ -275,10 +289,21 @@ class FunctionCalls:
             )
         return self.memo[key]
 
-    def _configures(self, func: Func, bound: dict) -> bool:
+    def _configures(self, func: Func, bound: dict, passed: set) -> bool:
         """Whether a caller passes a number (a momentum) into a function
-        that builds a batch norm: it is run for that value too."""
-        return any(isinstance(v, Float) and v.passed for v in bound.values()) and self._may_record(func)
+        that builds a batch norm, or leaves out a momentum whose default
+        other callers override (so the standalone run cannot trust it): it
+        is run for that value too."""
+        if any(isinstance(v, Float) and v.passed for v in bound.values()):
+            return self._may_record(func)
+        if any(_holds_momentum(v) for v in bound.values()):
+            return self._may_record(func)  # ``self.momentum`` of the object it is called on
+        for name, default in params_of(func.node):
+            if name in passed or default is None or not isinstance(bound.get(name), Float):
+                continue
+            if _MOMENTUM_NAME.search(name) and self._default_value(func, name, default) is None:
+                return self._may_record(func)
+        return False
 
     def _may_matter(self, func: Func) -> bool:
         """Whether a function, run with untracked arguments, could reach a

@@ -129,8 +129,6 @@ class PytorchMomentum(Rule):
                 continue  # a number written in the call itself is the syntax's to report
             if _is_test_file(home.path) or _is_test_file(site.module.path):
                 continue
-            if not value.passed and any(s.info["number"].passed for s in ctx.sites.at(site.kind, site.node)):
-                continue  # a default the helper's callers pass a momentum for
             uses.setdefault(id(node), []).append(site)
         return [self._number_finding(sites) for sites in uses.values()]
 

@@ -12,14 +12,18 @@ import dataclasses
 import re
 
 from bnlint.analysis.frame import Frame, _merge_values, _significant
+from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
-from bnlint.analysis.values import ClassInfo, DictLit, Float, Func, Instance, Int, IntList, same
+from bnlint.analysis.values import ClassInfo, DictLit, Float, Func, Instance, Int, IntList, Str, same
 
 _MAX_DEPTH = 8
 # a helper's parameter that holds a batch norm's momentum (slim: decay)
 _MOMENTUM_NAME = re.compile(r"momentum|decay", re.I)
+# defaults a caller's leaving out can make matter: axes, momentums, formats
+_CONSTANTS = (Int, IntList, Float, Str)
+_AXIS_NAME = re.compile(r"ax[ie]s|dim", re.I)
 
 
 def params_of(fn) -> list[tuple[str, ast.expr | None]]:
@@ -291,19 +295,34 @@ class FunctionCalls:
 
     def _configures(self, func: Func, bound: dict, passed: set) -> bool:
         """Whether a caller passes a number (a momentum) into a function
-        that builds a batch norm, or leaves out a momentum whose default
-        other callers override (so the standalone run cannot trust it): it
-        is run for that value too."""
+        that builds a batch norm, or leaves out a constant (an axis, a
+        momentum, a format) whose default other callers override, so the
+        standalone run cannot trust it: it is run for that value too."""
         if any(isinstance(v, Float) and v.passed for v in bound.values()):
             return self._may_record(func)
         if any(_holds_momentum(v) for v in bound.values()):
             return self._may_record(func)  # ``self.momentum`` of the object it is called on
         for name, default in params_of(func.node):
-            if name in passed or default is None or not isinstance(bound.get(name), Float):
+            value = bound.get(name)
+            if name in passed or default is None or not isinstance(value, _CONSTANTS):
                 continue
-            if _MOMENTUM_NAME.search(name) and self._default_value(func, name, default) is None:
+            if isinstance(value, Str) and not is_format_string(value.value):
+                continue  # a name or a scope: nothing a site reads
+            if isinstance(value, (Int, IntList)) and not _AXIS_NAME.search(name):
+                continue  # a width, a stride, a kernel size
+            if isinstance(value, Float) and not _MOMENTUM_NAME.search(name):
+                continue  # an epsilon, a rate
+            if self._distrusted(func, name, default):
                 return self._may_record(func)
         return False
+
+    def _distrusted(self, func: Func, name: str, default) -> bool:
+        """Whether the standalone run leaves a parameter's default unknown
+        (some caller passes another value), once per function and name."""
+        key = (_ident(func), "default", name)
+        if key not in self.memo:
+            self.memo[key] = self._default_value(func, name, default) is None
+        return self.memo[key]
 
     def _may_matter(self, func: Func) -> bool:
         """Whether a function, run with untracked arguments, could reach a

@@ -345,6 +345,15 @@ class Effects:
 # --- layer objects -------------------------------------------------------------------------
 
 
+def _encloses(outer: Frame, frame: Frame) -> bool:
+    """Whether ``outer`` is ``frame`` or one of the frames around it."""
+    while frame is not None:
+        if frame is outer:
+            return True
+        frame = frame.parent
+    return False
+
+
 def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = None):
     """The value of ``layer(x)`` (``call``: that application, when written)."""
     home = layer.interp if layer.interp is not None else interp
@@ -368,6 +377,10 @@ def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = N
                 key = ("applied", id(call), frame.key)
                 interp.session.add_edge(key, interp.module, call, frame.key)
             frame = Frame(env.scope, parent=env, via_call=frame.via_call, key=key)
+        elif isinstance(layer.env, Frame) and not _encloses(layer.env, frame):
+            # built in ``__init__`` (``BatchNormalization(axis=bn_axis)``),
+            # applied in ``call``: its arguments are read where it was built
+            frame = Frame(layer.env.scope, parent=layer.env, via_call=frame.via_call, key=frame.key)
         home.records.bn_axis(layer.node, x, frame, layer.api)
         return x.keep(False) if isinstance(x, Tensor) else None
     if layer.kind == "preserve":

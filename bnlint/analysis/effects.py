@@ -12,7 +12,18 @@ from bnlint.analysis.constants import is_literal
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.signature import Bound, bind
-from bnlint.analysis.values import KerasInput, Layer, Moments, Param, Seq, Sequential, ShapeOf, Str, Tensor
+from bnlint.analysis.values import (
+    Instance,
+    KerasInput,
+    Layer,
+    Moments,
+    Param,
+    Seq,
+    Sequential,
+    ShapeOf,
+    Str,
+    Tensor,
+)
 
 _PRESERVING = catalog.of_effect("preserve")
 
@@ -406,12 +417,22 @@ def thread(interp, model: Sequential | None, layer, node, frame: Frame, call=Non
     the code of this module that does it (``Sequential([...])``, ``model.add``)."""
     if isinstance(layer, KerasInput) and (model is None or model.layout is None):
         return Sequential(node, None)  # the model's input: nothing to follow yet
-    if not isinstance(layer, Layer):
+    project_layer = (
+        isinstance(layer, Instance)
+        and layer.cls.keras_layer
+        and layer.cls.called is not None
+        and call is not None
+    )
+    if not isinstance(layer, Layer) and not project_layer:
         return Sequential(node, None)
     last = None
     if model is not None and model.layout is not None:
         last = model.last if model.last is not None else Tensor(model.layout)
-    out = apply_layer(interp, layer, last, frame, call)
+    if project_layer:
+        # ``Sequential([ConvBN(32), ...])``: Keras runs the layer's ``call``
+        out = interp.call_object(layer, call, [last], {}, frame)
+    else:
+        out = apply_layer(interp, layer, last, frame, call)
     return Sequential(node, out.layout, out) if isinstance(out, Tensor) else Sequential(node, None)
 
 

@@ -463,6 +463,15 @@ class Interpreter:
             return tensor.keep()
         return None
 
+    def call_object(self, obj: Instance, node: ast.Call, args, kws, frame: Frame):
+        """``obj(x)`` for an object whose class defines ``__call__`` or a
+        Keras ``call``; a Keras layer is built for its input first."""
+        build = obj.cls.methods.get("build") if obj.cls.keras_layer else None
+        if build is not None and args and isinstance(args[0], Tensor):
+            # Keras builds it for this input: ``add_weight(shape=input_shape[1:])``
+            self.session.calls.call(build, node, [ShapeOf(args[0])], {}, obj, self, frame)
+        return self.session.calls.call(obj.cls.called, node, args, kws, obj, self, frame)
+
     def _partial(self, node: ast.Call, args, kws, frame: Frame):
         """``partial(layers.BatchNormalization, axis=1)``: its arguments
         count at every call, and a fix goes into it."""
@@ -602,11 +611,7 @@ class Interpreter:
             # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a
             # helper class (DCGAN's ops.batch_norm) used as a function, or a
             # Keras layer subclass applied to a tensor
-            build = callee.cls.methods.get("build") if callee.cls.keras_layer else None
-            if build is not None and args and isinstance(args[0], Tensor):
-                # Keras builds it for this input: ``add_weight(shape=input_shape[1:])``
-                self.session.calls.call(build, node, [ShapeOf(args[0])], {}, callee, self, frame)
-            return self.session.calls.call(callee.cls.called, node, args, kws, callee, self, frame)
+            return self.call_object(callee, node, args, kws, frame)
         if isinstance(callee, ClassInfo) and callee.catalog_layer is not None:
             # ``BatchNorm(name="bn1")`` for ``class BatchNorm(KL.BatchNormalization)``
             return self.effects.apply(callee.catalog_layer, node, args, kws, frame)

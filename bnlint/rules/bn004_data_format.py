@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis import catalog
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.frame import _OPAQUE
 from bnlint.analysis.layout import parse_format
@@ -56,6 +57,38 @@ def _followed_format(ctx: RuleContext, call: ast.Call) -> str | None:
         return None
     param = _slim_format_param(innermost(functions_of(ctx.index), call))
     return param if param == keyword.id else None
+
+
+def _scope_for_batch_norm(ctx: RuleContext, conv_format):
+    """(last op node, ``slim.batch_norm`` as this module spells it) when the
+    conv's data_format comes from an ``arg_scope([slim.conv2d, ...],
+    data_format=...)`` of this module that could also list batch_norm:
+    every keyword it passes is a batch_norm parameter."""
+    if conv_format is None or conv_format is _OPAQUE or conv_format.module is not ctx.module:
+        return None
+    call = conv_format.scope_call
+    ops = call.args[0] if call is not None and call.args else None
+    if not isinstance(ops, (ast.List, ast.Tuple)) or not ops.elts:
+        return None
+    bn = catalog.lookup("slim.batch_norm")
+    if any(k.arg is None or k.arg not in bn.params for k in call.keywords):
+        return None  # ``padding="SAME"`` would reach batch_norm too
+    for op in ops.elts:
+        if ctx.imports.resolve(op) == "slim.batch_norm":
+            return None
+    prefix = next(
+        (
+            op.value.id
+            for op in ops.elts
+            if isinstance(op, ast.Attribute)
+            and isinstance(op.value, ast.Name)
+            and (ctx.imports.resolve(op) or "").startswith("slim.")
+        ),
+        None,
+    )
+    if prefix is None:
+        return None
+    return ops.elts[-1], f"{prefix}.batch_norm"
 
 
 def _slim_format(layout) -> str:
@@ -205,6 +238,20 @@ class DataFormat(Rule):
                     + " in normalizer_params"
                 )
             fix = Fix(f"Set data_format='{fmt}' in normalizer_params", (edit,)) if edit else None
+            if edit is None and bn_format is None and state == "absent":
+                # the params live in another module; this module's arg_scope
+                # gives the conv its format: give it to batch_norm as well
+                scoped = _scope_for_batch_norm(ctx, conv_format)
+                if scoped is not None:
+                    last, spelled = scoped
+                    message = (
+                        f"the `batch_norm` normalizer of this {layout.describe()} conv runs with "
+                        f"data_format='{ran}': the arg_scope that makes the conv {fmt} does not "
+                        f"cover batch_norm; add `{spelled}` to its list"
+                    )
+                    code = f"{ctx.source.segment(last)}, {spelled}"
+                    fix = Fix(f"Add {spelled} to the arg_scope", (Replace(ctx.source.span(last), code),))
+                    target = conv_format.scope_call
             out.append(ctx.diagnostic(self.code, target, message, fix, site=site, layouts=layouts))
         return out
 

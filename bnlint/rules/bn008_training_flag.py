@@ -29,6 +29,14 @@ def _params(fn) -> list[str]:
     return [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
 
 
+def _only_frozen(ctx, functions, call) -> bool:
+    """Whether every call of the function holding ``call`` in this module
+    goes through ``tf.stop_gradient`` (and it has some)."""
+    helper = innermost(functions, call)
+    callers = ctx.module.callers(helper.name) if helper is not None and ctx.module is not None else []
+    return bool(callers) and all(gradient_stopped(ctx, functions, c) for c in callers)
+
+
 class TrainingFlagMissing(Rule):
     code = "BN008"
     name = "training-flag-missing"
@@ -64,6 +72,8 @@ class TrainingFlagMissing(Rule):
                     if d is not None:
                         out.append(d)
                     continue  # else maybe an inference-only graph: unknowable
+                if _only_frozen(ctx, functions, s.call):
+                    continue  # a feature extractor the module trains a head on
                 message = (
                     f"`{shown}` without `training` runs in inference mode (training=False), but this "
                     f"module trains the graph: batch norm never uses batch statistics nor updates its "

@@ -136,12 +136,12 @@ class Formats:
         full and never changes it afterwards; None otherwise."""
         if not isinstance(node, ast.Name):
             return None
-        if not self.module.index.written_once(node.id) and not self._forwarded(node.id, frame):
+        if not self.module.index.written_once(node.id) and not self._own_kwargs(node.id, frame):
             return None
         spread = self.interp.ev(node, frame)
         return spread if isinstance(spread, DictLit) and spread.complete else None
 
-    def _forwarded(self, name: str, frame: Frame) -> bool:
+    def _own_kwargs(self, name: str, frame: Frame) -> bool:
         """Whether ``name`` is the running function's ``**kwargs``, passed
         on as its caller gave it (``Conv2D(filters, **kwargs)``)."""
         while frame is not None and not isinstance(frame.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):

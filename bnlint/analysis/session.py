@@ -30,6 +30,7 @@ class Session:
         # callee invocation key -> [(caller module, call node, caller key)]
         self.edges: dict[object, list] = {}
         self._shared: dict[object, object] = {}
+        self._imported: dict[tuple[int, bool], list] = {}
 
     def shared(self, kind, make):
         """The one object of ``kind`` a rule keeps for this analysis, made
@@ -71,30 +72,44 @@ class Session:
         others = {v for m in members if m is not module for v in m.keras_format_settings}
         return own if others <= {own} else None
 
+    def imported_modules(self, module, at_import: bool = False) -> list:
+        """The project modules (ModuleFacts) ``module``'s import statements
+        name, submodules of ``from pkg import sub`` included (``at_import``:
+        only the imports its module code runs)."""
+        key = (id(module), at_import)
+        if key not in self._imported:
+            out = []
+            for stmt in module.index.imports:
+                if at_import and not module.index.runs_at_import(stmt):
+                    continue
+                names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+                if isinstance(stmt, ast.ImportFrom):
+                    names += [f"{stmt.module}.{a.name}" if stmt.module else a.name for a in stmt.names]
+                for name in names:
+                    path = self.project.resolve(module.path, name, getattr(stmt, "level", 0) or 0)
+                    if path is not None:
+                        interp = self.interps.get(real(path))
+                        facts = interp.module if interp is not None else self.project.facts(path)
+                        if facts is not None and all(f is not facts for f in out):
+                            out.append(facts)
+            self._imported[key] = out
+        return self._imported[key]
+
     def _format_on_import(self, module, seen: set):
         """The image format the project modules that ``module`` imports at
         module level set when imported (transitively): None when none
         does, _UNREADABLE when one sets something unreadable or two
         disagree."""
         found = set()
-        for stmt in module.index.imports:
-            if not module.index.runs_at_import(stmt):
+        for facts in self.imported_modules(module, at_import=True):
+            if id(facts) in seen:
                 continue
-            names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
-            for name in names:
-                path = self.project.resolve(module.path, name, getattr(stmt, "level", 0) or 0)
-                key = real(path) if path is not None else None
-                if key is None or key in seen:
-                    continue
-                seen.add(key)
-                facts = self.project.facts(key)
-                if facts is None:
-                    continue
-                settings = set(facts.keras_format_settings)
-                if not settings:
-                    inner = self._format_on_import(facts, seen)
-                    settings = {inner} if inner is not None else set()
-                found |= settings
+            seen.add(id(facts))
+            settings = set(facts.keras_format_settings)
+            if not settings:
+                inner = self._format_on_import(facts, seen)
+                settings = {inner} if inner is not None else set()
+            found |= settings
         if not found:
             return None
         if len(found) > 1 or None in found or _UNREADABLE in found:

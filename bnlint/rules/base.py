@@ -135,17 +135,12 @@ def site_format_param(ctx, site) -> str | None:
     scope = site.info.get("scope")
     param = format_param(scope)
     if param is None and not _holds(scope, site.node):
-        param = format_param(innermost(functions_of(ctx.index), site.node))
+        param = format_param(innermost(ctx.index.functions, site.node))
     return param
 
 
 def _holds(scope, node) -> bool:
     return hasattr(scope, "lineno") and scope.lineno <= node.lineno and node.end_lineno <= scope.end_lineno
-
-
-def functions_of(index) -> list:
-    """Every function (and method) a module defines, nested ones included."""
-    return index.functions
 
 
 def innermost(functions, node):

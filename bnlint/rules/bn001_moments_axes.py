@@ -12,7 +12,6 @@ from bnlint.rules.base import (
     Rule,
     RuleContext,
     format_param,
-    functions_of,
     mentions_conv,
     mixed,
     node_contexts,
@@ -87,7 +86,7 @@ def _excluded_axis(node):
 
 def _is_default(ctx: RuleContext, node) -> bool:
     """Whether ``node`` is a parameter's default in this module."""
-    return any(node is d for fn in functions_of(ctx.index) for d in fn.args.defaults + fn.args.kw_defaults)
+    return any(node is d for fn in ctx.index.functions for d in fn.args.defaults + fn.args.kw_defaults)
 
 
 def _wrong(axes, layout) -> bool | None:

@@ -14,7 +14,6 @@ from bnlint.rules.base import (
     Rule,
     RuleContext,
     format_param,
-    functions_of,
     innermost,
     mentions_channels_first,
     mentions_conv,
@@ -55,7 +54,7 @@ def _followed_format(ctx: RuleContext, call: ast.Call) -> str | None:
     keyword = next((k.value for k in call.keywords if k.arg == "data_format"), None)
     if not isinstance(keyword, ast.Name):
         return None
-    param = _slim_format_param(innermost(functions_of(ctx.index), call))
+    param = _slim_format_param(innermost(ctx.index.functions, call))
     return param if param == keyword.id else None
 
 

@@ -9,7 +9,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
 from bnlint.analysis.names import dotted
 from bnlint.diagnostics import Fix, Related, SetArg
-from bnlint.rules.base import Rule, RuleContext, functions_of, has_any, innermost
+from bnlint.rules.base import Rule, RuleContext, has_any, innermost
 from bnlint.rules.bn_config import settings
 from bnlint.rules.callers import STOP, gradient_stopped, nearest_caller
 from bnlint.rules.keras_models import BatchNormReach, definitions
@@ -57,7 +57,7 @@ class TrainingFlagMissing(Rule):
             if s.where != "call" or s.node is not None or s.api.roles.get("training_default") is not False:
                 continue
             if functions is None:
-                functions = functions_of(ctx.index)
+                functions = ctx.index.functions
             flag = self._flag(ctx, functions, s.call)
             shown = ctx.source.segment(s.call.func)
             if flag is None:
@@ -201,7 +201,7 @@ class TrainingFlagMissing(Rule):
         the project's modules): Keras runs it in inference mode."""
         if not has_any(ctx.source.data, b"GradientTape") or has_any(ctx.source.data, b"set_learning_phase"):
             return []
-        functions = functions_of(ctx.index)
+        functions = ctx.index.functions
         reach = (
             ctx.session.shared(BatchNormReach, lambda: BatchNormReach(ctx.session))
             if ctx.session is not None

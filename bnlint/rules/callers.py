@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from bnlint.analysis.index import statements_in
-from bnlint.rules.base import RuleContext, functions_of, innermost
+from bnlint.rules.base import RuleContext, innermost
 
 # A caller's answer that ends the search along its chain.
 STOP = object()
@@ -40,7 +40,7 @@ def nearest_caller(ctx: RuleContext, helper, found_in, depth: int = 0):
                 module.source, module.tree, module.imports, None, module.index, module, ctx.session
             )
         )
-        functions = functions_of(module.index)
+        functions = module.index.functions
         answer = found_in(caller_ctx, functions, call)
         if answer is not None and answer is not STOP:
             return module, call, answer

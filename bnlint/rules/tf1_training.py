@@ -7,7 +7,6 @@ other modules come from the analysis session."""
 from __future__ import annotations
 
 import ast
-import os
 import re
 from dataclasses import dataclass
 
@@ -174,7 +173,6 @@ def project_modules(ctx):
     session = ctx.session
     if session is None or session.project is None:
         return [ctx.module] if ctx.module is not None else []
-    imported = session.shared(_imported_modules, dict)  # every module checked asks again
     out, todo, seen = [], [ctx.module], set()
     while todo:
         facts = todo.pop()
@@ -182,25 +180,7 @@ def project_modules(ctx):
             continue
         seen.add(id(facts))
         out.append(facts)
-        if id(facts) not in imported:
-            imported[id(facts)] = _imported_modules(session, facts)
-        todo.extend(imported[id(facts)])
-    return out
-
-
-def _imported_modules(session, facts) -> list:
-    """The project modules (ModuleFacts) one module's imports name."""
-    out = []
-    for node in facts.index.imports:
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-        if isinstance(node, ast.ImportFrom):
-            names += [f"{node.module}.{a.name}" if node.module else a.name for a in node.names]
-        for name in names:
-            level = getattr(node, "level", 0) or 0
-            target = session.project.resolve(facts.path, name, level)
-            if target is not None:
-                interp = session.interps.get(os.path.realpath(target))
-                out.append(interp.module if interp is not None else session.project.facts(target))
+        todo.extend(session.imported_modules(facts))
     return out
 
 

@@ -37,7 +37,8 @@ def folder(tmp_path, monkeypatch):
 
 
 BROKEN = {
-    "py2.py": b'import tensorflow as tf\nconv = tf.nn.conv2d(x, w, 1, "SAME")\nprint "moments"\n',
+    # Python 2 that is broken in Python 2 too
+    "py2.py": b'import tensorflow as tf\nconv = tf.nn.conv2d(x, w, 1, "SAME")\nprint "moments"\ndef f(:\n',
     "syntax.py": b"from keras.layers import Conv2D, BatchNormalization\nbn = BatchNormalization(axis=1\n",
     "badutf8.py": b"# conv BatchNormalization\nx = '\xff\xfe'\n",
     "binary.py": bytes(range(256)) * 8,
@@ -70,9 +71,31 @@ def test_files_that_cannot_have_findings_are_not_parsed(folder):
 
 
 def test_python2_error_position(folder):
+    """A file that the Python 2 reading cannot parse either: Python 3's
+    first error is the one shown."""
     (folder / "py2.py").write_bytes(BROKEN["py2.py"])
     r = run("check", "--no-cache", "py2.py")
-    assert r.output.startswith("py2.py:3:1: BN900 SyntaxError: ")
+    assert r.output.startswith("py2.py:3:1: BN900 SyntaxError: Missing parentheses")
+
+
+# the body indented by 8 spaces and, on one line, by a tab (the same to Python 2)
+PY2_MODEL = (
+    MODEL.replace("\n    ", "\n        ")
+    .replace("def f(x, w):", "def f(x, w):\n        print 'building', x")
+    .replace("        mean, var", "\tmean, var")
+)
+
+
+def test_python2_file_is_analysed_and_left_alone(folder):
+    """Python 2 (print statement, a tab among spaces) is read through a
+    rewrite: the finding at its own line and column, no fix, the file kept."""
+    (folder / "py2.py").write_text(PY2_MODEL)
+    r = run("check", "--no-cache", "py2.py")
+    assert r.output.startswith("py2.py:7:14: BN001 "), r.output
+    assert "BN900" not in r.output and "0 fixable" in r.output
+    run("fix", "--no-cache", ".")
+    assert (folder / "py2.py").read_text() == PY2_MODEL
+    assert (folder / "good.py").read_text() == FIXED
 
 
 ENCODINGS = {

@@ -246,7 +246,10 @@ def _place(d: Diagnostic, checked: dict) -> list[Diagnostic]:
     owner = checked.get(_key(d.path))
     if owner is not None:
         message = f"{d.message} (called from {d.caller})" if d.caller else d.message
-        return [dataclasses.replace(d, path=owner[0].path, message=message)]
+        source = owner[1].source
+        # a Python 2 file was read through a rewrite; libcst cannot edit it
+        fix = None if source is not None and source.python2 else d.fix
+        return [dataclasses.replace(d, path=owner[0].path, message=message, fix=fix)]
     out = []
     line = d.span[0][0]
     for chain in d.feeders:

@@ -122,13 +122,7 @@ class FunctionCalls:
             return
         parent = func.env if isinstance(func.env, Frame) else interp.frame
         frame = Frame(func.node, parent=parent, via_call=False, cls=func.cls, key=("standalone", ident))
-        bound: dict[str, object] = {}
-        for i, (name, default) in enumerate(params_of(func.node)):
-            if i == 0 and func.cls is not None:
-                bound[name] = Instance(func.cls)
-                continue
-            bound[name] = self._default_value(func, name, default)
-        frame.vars.update(bound)
+        frame.vars.update(self._defaults(func))
         self._run(func, frame)
 
     def call(self, func: Func, call: ast.Call, args, kws, bound_self, caller, caller_frame: Frame):
@@ -339,6 +333,18 @@ class FunctionCalls:
             return True
         return relevance.function(func)
 
+    def _defaults(self, func: Func) -> dict:
+        """The parameters of a run no caller reached: a method's ``self``
+        is the class-wide object (the attributes every construction agrees
+        on), the others their defaults."""
+        bound: dict[str, object] = {}
+        for i, (name, default) in enumerate(params_of(func.node)):
+            if i == 0 and func.cls is not None:
+                bound[name] = Instance(func.cls)
+            else:
+                bound[name] = self._default_value(func, name, default)
+        return bound
+
     def _summary(self, func: Func):
         """Return value of a function whose arguments carry no tensor:
         its own convs, e.g. ``def conv_block(): return Conv2D(...)``."""
@@ -349,8 +355,7 @@ class FunctionCalls:
         interp = func.interp
         parent = func.env if isinstance(func.env, Frame) else interp.frame
         frame = Frame(func.node, parent=parent, via_call=False, cls=func.cls, key=("summary", _ident(func)))
-        for name, default in params_of(func.node):
-            frame.vars[name] = self._default_value(func, name, default)
+        frame.vars.update(self._defaults(func))
         self.stack.append(id(func.node))
         session = self.session
         try:

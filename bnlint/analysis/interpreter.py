@@ -548,6 +548,7 @@ class Interpreter:
     def _call(self, node: ast.Call, frame: Frame):
         func = node.func
         callee = None
+        receiver = None  # the object a method is called on, when built right there
         if isinstance(func, (ast.Name, ast.Attribute)):
             callee = self.lookup(func, frame)
             if isinstance(func, ast.Attribute) and callee is None:
@@ -579,7 +580,10 @@ class Interpreter:
                         shape = self.ev(func.value, frame)
                         return shape if isinstance(shape, ShapeOf) and func.attr == "as_list" else None
                 if owner is None and not isinstance(func.value, (ast.Name, ast.Attribute)):
-                    self.ev(func.value, frame)
+                    made = self.ev(func.value, frame)
+                    if isinstance(made, Instance) and isinstance(method := made.attribute(func.attr), Func):
+                        # ``Net(data_format="NCHW").build(x)``: that object's method
+                        callee, receiver = method, made
         else:
             callee = self.ev(func, frame)
         args = [None if isinstance(a, ast.Starred) else self.ev(a, frame) for a in node.args]
@@ -600,8 +604,8 @@ class Interpreter:
         if isinstance(callee, Func) and callee.interp is not None and takes_arg_scope(callee):
             kws = self._scoped_kwargs(callee, args, kws, frame)
         if isinstance(callee, Func):
-            bound_self = None
-            if callee.cls is not None and isinstance(func, ast.Attribute):
+            bound_self = receiver
+            if receiver is None and callee.cls is not None and isinstance(func, ast.Attribute):
                 owner = func.value
                 if isinstance(owner, ast.Call):  # super().__init__(...)
                     owner = ast.Name(id="self", ctx=ast.Load())

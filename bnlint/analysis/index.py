@@ -172,11 +172,17 @@ class ModuleIndex:
         self._line_queries += 1
         if self._line_queries > 2:
             self._walk()  # asked again and again: one walk serves them all
+        ordered = sorted(lines)
+
+        def spans_a_line(node) -> bool:
+            i = bisect.bisect_left(ordered, node.lineno)
+            return i < len(ordered) and ordered[i] <= node.end_lineno
+
         if self._walked:
-            return [c for c in self._calls if any(c.lineno <= ln <= c.end_lineno for ln in lines)]
+            return [c for c in self._calls if spans_a_line(c)]
         out = []
         for stmt in statements_in(self.tree.body):
-            if any(stmt.lineno <= ln <= stmt.end_lineno for ln in lines):
+            if spans_a_line(stmt):
                 for part in _header_parts(stmt):
                     out.extend(n for n in ast.walk(part) if isinstance(n, ast.Call))
         return out

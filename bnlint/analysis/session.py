@@ -31,6 +31,7 @@ class Session:
         self.edges: dict[object, list] = {}
         self._shared: dict[object, object] = {}
         self._imported: dict[tuple[int, bool], list] = {}
+        self._callers_elsewhere: dict[tuple, list] = {}
 
     def shared(self, kind, make):
         """The one object of ``kind`` a rule keeps for this analysis, made
@@ -138,6 +139,15 @@ class Session:
         project = self.project
         if project is None:
             return []
+        # the calls, read once; their interpreters as they are now (the
+        # analysis loads modules as it goes)
+        key = (id(module), tuple(names))
+        if key not in self._callers_elsewhere:
+            self._callers_elsewhere[key] = self._calls_elsewhere(project, module, names)
+        return [(self.interps.get(path), call) for path, call in self._callers_elsewhere[key]]
+
+    def _calls_elsewhere(self, project, module, names) -> list:
+        """(real path of the calling module, call) for ``callers_elsewhere``."""
         # a module that imports this one names it (``import ops``, ``from .ops import``)
         stem = os.path.splitext(os.path.basename(module.path))[0]
         if stem == "__init__":
@@ -148,8 +158,8 @@ class Session:
                 continue
             for name in names:
                 if other.index.mentions(name + "("):
-                    caller = self.interps.get(real(other.path))
-                    out += [(caller, call) for call in other.calls_from_outside(name)]
+                    path = real(other.path)
+                    out += [(path, call) for call in other.calls_from_outside(name)]
         return out
 
     def add_edge(self, key, caller_module, call: ast.Call, caller_key) -> None:

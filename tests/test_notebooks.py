@@ -113,3 +113,52 @@ def test_shell_command_continued_with_backslash_is_masked_whole(tmp_path):
     assert r.exit_code == 0, r.output
     fixed = json.loads(path.read_text())["cells"][1]["source"]
     assert fixed == cell[:-1] + ["x = layers.BatchNormalization(axis=1)(x)\n"]
+
+
+def test_percent_continuing_a_statement_is_code_not_a_magic(tmp_path):
+    """``print("%d"\\n      % n)``: the second line is the operator; masking
+    it as a magic left the call unclosed and the notebook unread (BN900)."""
+    cells = [
+        ("code", ["%matplotlib inline\n", "import tensorflow as tf\n"]),
+        (
+            "code",
+            [
+                "def bn(conv):\n",
+                "    mean, var = tf.nn.moments(conv, [0])\n",
+                '    print("moments of %s: %d axes"\n',
+                "          % (conv.name, 1))\n",
+                '    doc = """\n',
+                "%s is not a magic here\n",
+                '"""\n',
+                "    return tf.nn.batch_normalization(conv, mean, var, None, None, 1e-3)\n",
+                "\n",
+                "y = bn(tf.nn.conv2d(x, w, 1, 'SAME'))\n",
+            ],
+        ),
+    ]
+    path = tmp_path / "nb.ipynb"
+    path.write_text(_nb(cells))
+    r = CliRunner().invoke(main, ["check", "--no-cache", str(path)])
+    assert "BN900" not in r.output
+    assert f"{path}:cell 2:2:17: BN001" in r.output
+
+
+def test_python2_notebook_is_read(tmp_path):
+    cells = [
+        ("code", ["import tensorflow as tf\n", 'print "TF", tf.__version__\n']),
+        (
+            "code",
+            [
+                "conv = tf.nn.conv2d(x, w, 1, 'SAME')\n",
+                "mean, var = tf.nn.moments(conv, [0])\n",
+                "out = tf.nn.batch_normalization(conv, mean, var, None, None, 1e-3)\n",
+            ],
+        ),
+    ]
+    path = tmp_path / "nb.ipynb"
+    original = _nb(cells)
+    path.write_text(original)
+    r = CliRunner().invoke(main, ["check", "--no-cache", str(path)])
+    assert f"{path}:cell 2:2:13: BN001" in r.output and "0 fixable" in r.output
+    CliRunner().invoke(main, ["fix", "--no-cache", str(path)])
+    assert path.read_text() == original

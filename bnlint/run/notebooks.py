@@ -62,8 +62,14 @@ class Notebook:
         else:
             out = []
             continued = None  # the indent of a magic whose line ends in a backslash
+            python = _Continuation()  # where the cell's Python code stands
             for ln in lines:
                 m = _ASSIGN_MAGIC.match(ln)
+                if continued is None and python.inside:
+                    # ``print("%d" \n    % n)``: an operator, not a magic
+                    python.feed(ln)
+                    out.append(ln)
+                    continue
                 if continued is not None:
                     # ``!python x.py \`` then ``  --flag=1``: the command goes on
                     saved.append(ln)
@@ -75,6 +81,7 @@ class Notebook:
                     saved.append(ln)
                     out.append(_MAGIC.match(ln).group(1) + _MASK)
                 else:
+                    python.feed(ln)
                     out.append(ln)
                     continue
                 if ln.rstrip().endswith("\\"):
@@ -135,6 +142,50 @@ class Notebook:
                     trail = self.original[len(self.original.rstrip("\n")) :]
                     return json.dumps(self.nb, **style) + trail
         raise NotebookError("the notebook's JSON layout cannot be reproduced; not rewriting it")
+
+
+class _Continuation:
+    """Whether the next line of a cell goes on with a Python statement:
+    inside brackets, a triple-quoted string, or after a backslash."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote: str | None = None  # the open triple quote
+        self.backslash = False
+
+    @property
+    def inside(self) -> bool:
+        return self.depth > 0 or self.quote is not None or self.backslash
+
+    def feed(self, line: str) -> None:
+        i, n = 0, len(line)
+        self.backslash = False
+        while i < n:
+            c = line[i]
+            if self.quote is not None:
+                if line.startswith(self.quote, i):
+                    i += 3
+                    self.quote = None
+                    continue
+                i += 2 if c == "\\" else 1
+                continue
+            if c == "#":
+                return  # a backslash in a comment continues nothing
+            if line.startswith(('"""', "'''"), i):
+                self.quote = line[i : i + 3]
+                i += 3
+            elif c in "\"'":
+                end = i + 1
+                while end < n and line[end] != c:
+                    end += 2 if line[end] == "\\" else 1
+                i = end + 1
+            else:
+                if c in "([{":
+                    self.depth += 1
+                elif c in ")]}":
+                    self.depth = max(self.depth - 1, 0)
+                i += 1
+        self.backslash = self.quote is None and line.rstrip().endswith("\\")
 
 
 def _detect_indent(text: str):

@@ -148,6 +148,17 @@ class Classes:
             return None
         return owner.class_var(name) if owner is cls else owner.attribute(name)
 
+    def namespace_value(self, owner, name: str):
+        """``cfg.MODEL.DATA_FORMAT`` of a top-level config object: unknown
+        when another module analysed with it stores ``<obj>.DATA_FORMAT``."""
+        project = self.interp.session.project
+        members = project.members if project is not None else []
+        if any(
+            m is not owner.module and m.index.assigns_attribute(name) for m in (self.interp.module, *members)
+        ):
+            return None
+        return owner.get(name)
+
     def _set_from_outside(self, name: str, cls: ClassInfo) -> bool:
         """Whether this module, the class's or another analysed with them
         assigns ``<obj>.name = ...`` other than through ``self``

@@ -6,7 +6,19 @@ import ast
 
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
-from bnlint.analysis.values import DictLit, Each, Instance, Layer, Seq, Sequential, ShapeOf, Str, Tensor, same
+from bnlint.analysis.values import (
+    DictLit,
+    Each,
+    Instance,
+    Layer,
+    Namespace,
+    Seq,
+    Sequential,
+    ShapeOf,
+    Str,
+    Tensor,
+    same,
+)
 
 _OPAQUE = object()  # an arg_scope whose contents we cannot see
 
@@ -88,8 +100,19 @@ def _significant(value) -> bool:
         return value.attrs is not None and any(_significant(v) for v in value.attrs.values())
     if isinstance(value, DictLit):  # ``**kwargs`` carrying ``data_format=...``
         return any(_significant(v) for _, v in value.items)
+    if isinstance(value, Namespace):  # ``build(cfg)`` that reads ``cfg.MODEL.DATA_FORMAT``
+        return _holds_significant(value, 0)
     return isinstance(value, (Tensor, Layer, Sequential, ShapeOf)) or (
         isinstance(value, Str) and is_format_string(value.value)
+    )
+
+
+def _holds_significant(ns: Namespace, depth: int) -> bool:
+    if not ns.trusted or depth > 4:
+        return False
+    return any(
+        _holds_significant(v, depth + 1) if isinstance(v, Namespace) else _significant(v)
+        for v in ns.entries.values()
     )
 
 

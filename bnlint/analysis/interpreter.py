@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from bnlint.analysis import constants
+from bnlint.analysis import constants, namespaces
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.classes import Classes
 from bnlint.analysis.effects import Effects, apply_layer, thread
@@ -38,6 +38,7 @@ from bnlint.analysis.values import (
     Layer,
     ModuleRef,
     Moments,
+    Namespace,
     NoneConst,
     Param,
     Partial,
@@ -119,6 +120,11 @@ class Interpreter:
         t = type(stmt)
         if t is ast.Assign:
             value = self.ev(stmt.value, frame)
+            if isinstance(value, Namespace) and value.node is stmt.value and frame is self.frame:
+                # ``__C = edict()`` at the top level: trusted if only ever read
+                value.trusted = all(isinstance(t, ast.Name) for t in stmt.targets) and namespaces.unchanging(
+                    self.module.tree, stmt
+                )
             for target in stmt.targets:
                 self.bind(target, value, frame)
         elif t is ast.AnnAssign:
@@ -231,6 +237,12 @@ class Interpreter:
             return
         key = _target_key(target)
         if key is None:
+            if isinstance(target, ast.Attribute):
+                owner = self.lookup(target.value, frame)
+                if isinstance(owner, Namespace):  # ``__C.MODEL.DATA_FORMAT = "NCHW"``
+                    if isinstance(value, Namespace) and value.module is owner.module:
+                        value.trusted = owner.trusted  # ``__C.MODEL = edict()``
+                    owner.set(target.attr, value)
             return
         if isinstance(value, Moments):
             for site in self.session.sites.at("moments", value.node):
@@ -263,6 +275,8 @@ class Interpreter:
                     return self.session.imports.attribute(owner, node.attr)
                 if isinstance(owner, (ClassInfo, Instance)):  # Config.DATA_FORMAT, cfg.data_format
                     return self.classes.attribute(owner, node.attr)
+                if isinstance(owner, Namespace):  # cfg.MODEL.DATA_FORMAT
+                    return self.classes.namespace_value(owner, node.attr)
             return None
         if frame.has(key):
             return frame.lookup(key)
@@ -652,6 +666,8 @@ class Interpreter:
                 shape = next((k.value for k in node.keywords if k.arg == "shape"), None)
                 return self.records.param_shape(node, shape, frame) if shape is not None else None
             return None
+        if name in namespaces.FACTORIES and not node.args and not node.keywords:
+            return Namespace(node, self.module, trusted=False)  # trusted once bound at the top level
         return self.effects.apply(name, node, args, kws, frame)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis.namespaces import FACTORIES, FACTORY_MODULES
+
 # Applied repeatedly, longest match first, until nothing changes.
 _PREFIXES = [
     ("tensorflow.compat.v1.", "tensorflow."),
@@ -113,7 +115,11 @@ class Imports:
                     self._bind(stmt.targets[0].id, q)
 
     def _bind(self, local: str, qualified: str) -> None:
-        if not qualified.startswith(ROOTS):
+        if (
+            not qualified.startswith(ROOTS)
+            and qualified not in FACTORIES
+            and qualified not in FACTORY_MODULES
+        ):
             # A local name that shadows nothing we track; remember it
             # only to mark conflicts.
             if local in self.aliases:

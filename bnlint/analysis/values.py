@@ -203,6 +203,28 @@ class DictLit:
 
 
 @dataclass(eq=False)
+class Namespace:
+    """An attribute-dict config object built at a module's top level
+    (``__C = edict()``, ``__C.MODEL = edict()``, ``__C.MODEL.DATA_FORMAT =
+    "NCHW"``): the values its module assigns to its attributes.  One object,
+    shared by every name bound to it (``cfg = __C``).  ``trusted`` is False
+    when the module may change it at run time (it is merged from a file,
+    passed to a function, ...): then it holds nothing."""
+
+    node: ast.expr
+    module: object = None  # the ModuleFacts that builds it
+    trusted: bool = True
+    entries: dict = field(default_factory=dict)  # attribute -> value (None: ambiguous)
+
+    def get(self, name: str):
+        return self.entries.get(name) if self.trusted else None
+
+    def set(self, name: str, value) -> None:
+        """A second, different assignment makes the attribute ambiguous."""
+        self.entries[name] = None if name in self.entries and not same(self.entries[name], value) else value
+
+
+@dataclass(eq=False)
 class ClassInfo:
     node: ast.ClassDef
     interp: object = None

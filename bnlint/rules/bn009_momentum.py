@@ -181,7 +181,10 @@ def _spelled(tree, node, text: str, passed: bool) -> str:
             if isinstance(target, ast.Name):
                 return f"`{target.id} = {text}`"
             if isinstance(target, ast.Attribute):
-                return f"`{target.attr} = {text}`"
+                # a config object's path as written (``__C.TRAIN.BN_MOMENTUM``), not ``self.``
+                shown = dotted(target)
+                shown = target.attr if shown is None or shown.startswith("self.") else shown
+                return f"`{shown} = {text}`"
         elif isinstance(n, ast.Dict) and any(v is node for v in n.values):
             key = next(k for k, v in zip(n.keys, n.values) if v is node)
             if isinstance(key, ast.Constant) and isinstance(key.value, str):

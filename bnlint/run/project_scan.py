@@ -260,8 +260,10 @@ _SITE_WORDS = re.compile(
 _TOP_ASSIGN = re.compile(rb"^(\w+)[ \t]*=(?!=)(.*?)(?=^[^\s)\]}]|\Z)", re.M | re.S)
 # ``K.set_image_data_format("channels_first")`` in a module's own code
 _SETS_FORMAT = re.compile(rb"^[\w.]*set_image_(?:data_format|dim_ordering)\(", re.M)
+# ``DATA_FORMAT = "NCHW"``, or an attribute of a config object
+# (``__C.MODEL.DATA_FORMAT = "NCHW"``: the object is offered)
 _FORMAT_CONSTANT = re.compile(
-    rb"^(\w+)[ \t]*=[ \t]*[rbuRBU]?['\"](?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
+    rb"^(\w+)(?:\.\w+)*[ \t]*=[ \t]*[rbuRBU]?['\"](?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
     re.M,
 )
 
@@ -293,6 +295,12 @@ def _own_interface(data: bytes, used: set[str]) -> set[str]:
     # module-level values built with a batch norm: ``STEM = [Conv2D(...), BatchNormalization()]``
     names |= {
         m.group(1).decode("latin-1") for m in _TOP_ASSIGN.finditer(data) if _SITE_WORDS.search(m.group(2))
+    }
+    # another name for one of those (``cfg = __C``)
+    names |= {
+        m.group(1).decode("latin-1")
+        for m in _TOP_ASSIGN.finditer(data)
+        if m.group(2).strip().decode("latin-1") in names
     }
     return names
 

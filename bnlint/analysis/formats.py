@@ -4,6 +4,7 @@ what a slim ``arg_scope`` gives the ops inside it."""
 from __future__ import annotations
 
 import ast
+import re
 
 from bnlint.analysis import catalog
 from bnlint.analysis.frame import _OPAQUE, Frame, _dim_ordering
@@ -136,10 +137,36 @@ class Formats:
         full and never changes it afterwards; None otherwise."""
         if not isinstance(node, ast.Name):
             return None
-        if not self.module.index.written_once(node.id) and not self._own_kwargs(node.id, frame):
+        if (
+            not self.module.index.written_once(node.id)
+            and not self._own_kwargs(node.id, frame)
+            and not self._imported_unchanged(node.id)
+        ):
             return None
         spread = self.interp.ev(node, frame)
-        return spread if isinstance(spread, DictLit) and spread.complete else None
+        if not isinstance(spread, DictLit) or not spread.complete or self.interp.dict_changed(node):
+            return None
+        return spread
+
+    def _imported_unchanged(self, name: str) -> bool:
+        """Whether ``name`` is a dict this module imports from a project
+        module that writes it once (``from config import CONV_KW``) and
+        this module never changes it."""
+        index = self.module.index
+        if re.search(rf"\b{re.escape(name)}\s*(?:[\[.]|[-+|]?=(?!=))", index.text or "x.") is not None:
+            return False
+        project = self.interp.session.project
+        if project is None:
+            return False
+        for stmt in index.imports:
+            if not isinstance(stmt, ast.ImportFrom):
+                continue
+            for alias in stmt.names:
+                if (alias.asname or alias.name) == name:
+                    path = project.resolve(self.module.path, stmt.module or "", stmt.level or 0)
+                    facts = project.facts(path) if path is not None else None
+                    return facts is not None and facts.index.written_once(alias.name)
+        return False
 
     def _own_kwargs(self, name: str, frame: Frame) -> bool:
         """Whether ``name`` is the running function's ``**kwargs``, passed

@@ -94,6 +94,7 @@ class ModuleIndex:
         self._yields_sorted = False
         self._def_ranges: list[tuple[int, int]] | None = None
         self._mentions: dict[str, bool] = {}
+        self._changes: dict[str, bool] = {}  # dict name -> stored into
         self._counts: dict[str, int] = {}
         self._outside_stores: set[str] | None = None
         self._lines: list[str] | None = None
@@ -230,6 +231,23 @@ class ModuleIndex:
             re.search(rf"\b{word}\s*=[^=]", self.text) is not None
             and re.search(rf"\b{word}\s*[\[.]", self.text) is None
         )
+
+    def changes_dict(self, name: str) -> bool:
+        """Whether the code stores into a dict named ``name`` (``name[k] =
+        v``, ``config.name.update(...)``); true when the text is unknown."""
+        if self.text is None:
+            return True
+        if name not in self._changes:
+            word = re.escape(name)
+            self._changes[name] = (
+                name in self.text
+                and re.search(
+                    rf"\b{word}\s*\[[^\]\n]*\]\s*[-+|]?=(?!=)|\b{word}\s*\.\s*(?:update|setdefault|pop|popitem|clear)\s*\(",
+                    self.text,
+                )
+                is not None
+            )
+        return self._changes[name]
 
     def changed_within(self, name: str, node: ast.AST) -> bool:
         """Whether the lines of ``node`` rebind ``name`` or change it as an

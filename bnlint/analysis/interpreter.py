@@ -286,6 +286,17 @@ class Interpreter:
                 return inst.attribute(key[5:])
         return None
 
+    def dict_changed(self, node) -> bool:
+        """Whether a dict read as ``CFG[...]`` / ``config.CFG`` is stored into
+        by this module or another analysed with it (``config.CFG["data_format"]
+        = args.df`` in train.py): then its literal is not what it holds."""
+        name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+        if name is None:
+            return False
+        project = self.session.project
+        members = project.members if project is not None else []
+        return any(m.index.changes_dict(name) for m in (self.module, *members))
+
     def ev(self, node, frame: Frame):
         if node is None:
             return None
@@ -387,7 +398,7 @@ class Interpreter:
         base = self.ev(node.value, frame)
         index = self.ev(node.slice, frame)
         if isinstance(base, DictLit) and isinstance(index, Str):
-            return dict(base.items).get(index.value)
+            return None if self.dict_changed(node.value) else dict(base.items).get(index.value)
         if (
             isinstance(base, IntList)
             and isinstance(index, Int)
@@ -583,6 +594,17 @@ class Interpreter:
                             new = Each(old + tuple(i for i in (item,) if not any(same(i, o) for o in old)))
                         self._mutated(func.value, new, frame)
                         return None
+                if isinstance(owner, DictLit) and func.attr == "get" and 1 <= len(node.args) <= 2:
+                    if self.dict_changed(func.value):
+                        return None
+                    # ``PARAMS.get("data_format", "channels_last")``, as ``PARAMS["data_format"]``
+                    key = self.ev(node.args[0], frame)
+                    entries = dict(owner.items)
+                    if isinstance(key, Str) and key.value in entries:
+                        return entries[key.value]
+                    if isinstance(key, Str) and owner.complete and len(node.args) == 2:
+                        return self.ev(node.args[1], frame)
+                    return None
                 if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
                     self.records.assign_param(owner, node.args[0] if node.args else None, frame)
                 if func.attr in ("get_shape", "as_list") and not node.args:

@@ -65,14 +65,19 @@ def function_def(ctx, node: ast.expr):
         own = _top_function(module.tree, node.id)
         if own is not None:
             return module, own
+        starred = None  # ``from ops import *``: the last star import that has it
         for stmt in module.index.imports:
             if isinstance(stmt, ast.ImportFrom):
                 for alias in stmt.names:
-                    if (alias.asname or alias.name) == node.id:
+                    if alias.name == "*":
+                        target = _project_module(ctx, stmt.module or "", stmt.level or 0)
+                        found = _top_function(target.tree, node.id) if target is not None else None
+                        starred = (target, found) if found is not None else starred
+                    elif (alias.asname or alias.name) == node.id:
                         target = _project_module(ctx, stmt.module or "", stmt.level or 0)
                         found = _top_function(target.tree, alias.name) if target is not None else None
                         return (target, found) if found is not None else None
-        return None
+        return starred
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         for stmt in module.index.imports:
             if isinstance(stmt, ast.Import):

@@ -463,6 +463,28 @@ _add(
 )
 _add(["tf.constant"], "value dtype shape name", "shaped_initializer", {"shape": "shape"})
 _add(["tf.assign", "tf.assign_sub", "tf.assign_add"], "ref value", "assign", {"ref": "ref", "value": "value"})
+
+# --- moving averages of a hand-written batch norm's statistics ---------------------
+# Their decay is a batch norm momentum when what they average is a moments'
+# output: ``ema.apply([batch_mean, batch_var])`` (the effect records it then).
+_add(
+    ["tf.train.ExponentialMovingAverage"],
+    "decay num_updates zero_debias name",
+    "moving_average",
+    {"momentum": "decay"},
+)
+_add(
+    ["tf.python.training.moving_averages.assign_moving_average"],
+    "variable value decay zero_debias name",
+    "assign_moving_average",
+    {"momentum": "decay", "value": "value"},
+)
+_add(
+    ["keras.backend.moving_average_update"],
+    "x value momentum",
+    "assign_moving_average",
+    {"momentum": "momentum", "value": "value"},
+)
 _add(["tf.shape"], "input out_type name", "shape_of", {"input": "input"})
 # keeps the layout only when reshaped to its own shape (a DCGAN idiom)
 _add(["tf.reshape"], "tensor shape name", "reshape", {"input": "tensor", "shape": "shape"})

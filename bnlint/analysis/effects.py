@@ -17,6 +17,7 @@ from bnlint.analysis.values import (
     KerasInput,
     Layer,
     Moments,
+    MovingAverage,
     Param,
     Seq,
     Sequential,
@@ -45,6 +46,8 @@ class Effects:
             "bn_axis_op": self._bn_axis_op,
             "bn_format_op": self._bn_format_op,
             "moments": self._moments,
+            "moving_average": self._moving_average,
+            "assign_moving_average": self._assign_moving_average,
             "batch_normalization": self._batch_normalization,
             "preserve": self._preserve,
             "concat": self._concat,
@@ -201,6 +204,28 @@ class Effects:
             vary=None if axes is None else (axes.values, id(axes.node)),
         )
         return Moments(call, tensor)
+
+    def _moving_average(self, api, b: Bound, call, args, frame):
+        param = api.roles["momentum"]
+        return MovingAverage(api, call, b.node(param), b.value(param))
+
+    def _assign_moving_average(self, api, b: Bound, call, args, frame):
+        """``assign_moving_average(moving_mean, mean, decay)`` of a moments' mean."""
+        if isinstance(b.value(api.roles["value"]), Moments):
+            param = api.roles["momentum"]
+            node = b.node(param)
+            if node is not None:
+                self.records.momentum_given(api, call, node, b.value(param), frame, literal=True)
+        return None
+
+    def apply_moving_average(self, average: MovingAverage, call: ast.Call, args, frame) -> None:
+        """``ema.apply([batch_mean, batch_var])``: the decay is a batch norm's."""
+        averaged = args[0] if args else None
+        items = averaged.items if isinstance(averaged, Seq) else (averaged,)
+        if average.decay_node is not None and any(isinstance(i, Moments) for i in items):
+            self.records.momentum_given(
+                average.api, average.call, average.decay_node, average.decay, frame, literal=True
+            )
 
     def _batch_normalization(self, api, b: Bound, call, args, frame):
         x = b.input(api)

@@ -38,6 +38,7 @@ from bnlint.analysis.values import (
     Layer,
     ModuleRef,
     Moments,
+    MovingAverage,
     Namespace,
     NoneConst,
     Param,
@@ -605,6 +606,10 @@ class Interpreter:
                     if isinstance(key, Str) and owner.complete and len(node.args) == 2:
                         return self.ev(node.args[1], frame)
                     return None
+                if isinstance(owner, MovingAverage) and func.attr == "apply":
+                    args = [self.ev(a, frame) for a in node.args if not isinstance(a, ast.Starred)]
+                    self.effects.apply_moving_average(owner, node, args, frame)
+                    return None
                 if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
                     self.records.assign_param(owner, node.args[0] if node.args else None, frame)
                 if func.attr in ("get_shape", "as_list") and not node.args:
@@ -617,6 +622,11 @@ class Interpreter:
                         return shape if isinstance(shape, ShapeOf) and func.attr == "as_list" else None
                 if owner is None and not isinstance(func.value, (ast.Name, ast.Attribute)):
                     made = self.ev(func.value, frame)
+                    if isinstance(made, MovingAverage) and func.attr == "apply":
+                        # ``tf.train.ExponentialMovingAverage(0.1).apply([mean, var])``
+                        args = [self.ev(a, frame) for a in node.args if not isinstance(a, ast.Starred)]
+                        self.effects.apply_moving_average(made, node, args, frame)
+                        return None
                     if isinstance(made, Instance) and isinstance(method := made.attribute(func.attr), Func):
                         # ``Net(data_format="NCHW").build(x)``: that object's method
                         callee, receiver = method, made

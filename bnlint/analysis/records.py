@@ -60,9 +60,11 @@ class Records:
         if node is not None:
             self.momentum_given(api, call, node, b.value(param), frame)
 
-    def momentum_given(self, api, call: ast.Call, node: ast.expr, value, frame: Frame) -> None:
+    def momentum_given(self, api, call: ast.Call, node: ast.expr, value, frame: Frame, literal=False) -> None:
         """``node``, evaluated to ``value``, is the momentum ``call`` (a batch
-        norm, or an arg_scope over one) gives it."""
+        norm, or an arg_scope over one) gives it.  ``literal``: a number
+        written in the call is this record's to report too (a moving average
+        the syntax rules cannot tell from one of weights)."""
         if not isinstance(value, (Float, Int)) or value.node is None or value.module is None:
             return
         self.interp.record(
@@ -75,6 +77,7 @@ class Records:
             number=value,
             arg=node,
             vary=id(value.node),
+            literal=literal,
         )
 
     def biased_input(self, call: ast.Call, x, frame: Frame, name: str | None = None) -> None:

@@ -169,6 +169,17 @@ class Moments:
 
 
 @dataclass(frozen=True)
+class MovingAverage:
+    """``tf.train.ExponentialMovingAverage(decay)``: its ``apply`` of a
+    moments' output makes the decay a batch norm momentum."""
+
+    api: object
+    call: ast.Call
+    decay_node: ast.expr | None
+    decay: object  # its value
+
+
+@dataclass(frozen=True)
 class Func:
     """A function defined in the module (or nested)."""
 

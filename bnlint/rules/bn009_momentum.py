@@ -62,8 +62,10 @@ class PytorchMomentum(Rule):
     needs_conv = False
 
     def may_fire(self, data: bytes) -> bool:
-        return has_any(data, b"momentum", b"decay") and has_any(
-            data, b"BatchNorm", b"batch_norm", b"batch_normalization"
+        return has_any(data, b"momentum", b"decay") and (
+            has_any(data, b"BatchNorm", b"batch_norm", b"batch_normalization")
+            # a hand-written batch norm's moving average of its moments
+            or (b"moments" in data and has_any(data, b"MovingAverage", b"moving_average"))
         )
 
     def may_configure(self, data: bytes) -> bool:
@@ -125,8 +127,10 @@ class PytorchMomentum(Rule):
         for site in ctx.sites.of_kind("bn_momentum"):
             value, arg = site.info["number"], site.info["arg"]
             home, node = value.module, value.node
-            if node is arg or not 0 < value.value < _LIMIT or id(node) in seen or home.source is None:
+            if (node is arg and not site.info.get("literal")) or not 0 < value.value < _LIMIT:
                 continue  # a number written in the call itself is the syntax's to report
+            if id(node) in seen or home.source is None:
+                continue
             if _is_test_file(home.path) or _is_test_file(site.module.path):
                 continue
             uses.setdefault(id(node), []).append(site)
@@ -141,8 +145,11 @@ class PytorchMomentum(Rule):
         layer = first.info["api"].rsplit(".", 1)[1]
         name = first.info["name"]
         # the same words from every module that uses the number: one finding
+        spelled = _spelled(home.tree, node, text, value.passed)
+        if not spelled.startswith(f"`{layer}("):  # the call says what the number is
+            spelled = f"{spelled}, the {name} of `{layer}`,"
         message = (
-            f"{_spelled(home.tree, node, text, value.passed)}, the {name} of `{layer}`, keeps only "
+            f"{spelled} keeps only "
             f"{text} of the moving average per step, so the moving statistics follow the last batch "
             f"(PyTorch's momentum convention); TF's {name} is the weight of the old average: use "
             f"{fixed or f'1 - {text}'}"
@@ -200,6 +207,11 @@ def _spelled(tree, node, text: str, passed: bool) -> str:
                     return f"`{k.arg}={text}` passed to `{dotted(n.func) or 'the helper'}`"
             if any(a is node for a in n.args):
                 return f"`{text}` passed to `{dotted(n.func) or 'the helper'}`"
+        elif isinstance(n, ast.Call) and (any(k.value is node for k in n.keywords) or node in n.args):
+            # written in the call: ``ExponentialMovingAverage(decay=0.1)``
+            callee = (dotted(n.func) or "").rsplit(".", 1)[-1]
+            spelled = next((f"{k.arg}={text}" for k in n.keywords if k.value is node), text)
+            return f"`{callee}({spelled})`" if callee else f"`{text}`"
     return f"`{text}`"
 
 

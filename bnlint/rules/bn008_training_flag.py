@@ -8,11 +8,13 @@ import dataclasses
 from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
 from bnlint.analysis.names import dotted
+from bnlint.analysis.values import ClassInfo
 from bnlint.diagnostics import Fix, Related, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any, innermost
 from bnlint.rules.bn_config import settings
 from bnlint.rules.callers import STOP, gradient_stopped, nearest_caller
 from bnlint.rules.keras_models import BatchNormReach, definitions
+from bnlint.rules.project_defs import interp_of
 from bnlint.rules.tapes import tapes, trains_variables
 from bnlint.rules.tf1_training import tf_prefix, train_ops
 
@@ -217,11 +219,15 @@ class TrainingFlagMissing(Rule):
                         continue
                     if not isinstance(call.func, (ast.Name, ast.Attribute)) or ctx.imports.resolve(call.func):
                         continue
-                    found = definitions(ctx.tree, functions, call)
-                    if found is None:
-                        continue
-                    exprs, around = found
-                    bn = next((b for e in exprs if (b := reach.of_expr(ctx.module, e, around))), None)
+                    if isinstance(call.func, ast.Name) and call.func.id == "self":
+                        # ``self(x)`` in an overridden ``train_step`` of a Keras model
+                        bn = self._own_model(ctx, call, reach)
+                    else:
+                        found = definitions(ctx.tree, functions, call)
+                        if found is None:
+                            continue
+                        exprs, around = found
+                        bn = next((b for e in exprs if (b := reach.of_expr(ctx.module, e, around))), None)
                     if bn is None:
                         continue
                     module, node = bn
@@ -240,6 +246,20 @@ class TrainingFlagMissing(Rule):
                     d = ctx.diagnostic(self.code, call, message, fix)
                     out.append(dataclasses.replace(d, related=(related,)))
         return out
+
+    @staticmethod
+    def _own_model(ctx: RuleContext, call: ast.Call, reach):
+        """The batch norm that the Keras model whose method holds ``call``
+        (``self(x)``) builds, when its ``call`` does not train by default."""
+        interp = interp_of(ctx.session, ctx.module)
+        if interp is None:
+            return None
+        for stmt in ctx.tree.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.lineno <= call.lineno <= stmt.end_lineno:
+                info = interp.frame.vars.get(stmt.name)
+                if isinstance(info, ClassInfo) and info.node is stmt and info.keras_layer:
+                    return reach.of_value(info)
+        return None
 
     def _frozen_in_tape(self, ctx: RuleContext):
         """``bn(x, training=False)`` on a Keras batch norm layer while a

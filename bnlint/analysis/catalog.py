@@ -462,7 +462,13 @@ _add(
     {"shape": "shape"},
 )
 _add(["tf.constant"], "value dtype shape name", "shaped_initializer", {"shape": "shape"})
-_add(["tf.assign", "tf.assign_sub", "tf.assign_add"], "ref value", "assign", {"ref": "ref", "value": "value"})
+# ``momentum``: a moving-average update written out, ``ref * decay + mean * (1 - decay)``
+_add(
+    ["tf.assign", "tf.assign_sub", "tf.assign_add"],
+    "ref value",
+    "assign",
+    {"ref": "ref", "value": "value", "momentum": "decay"},
+)
 
 # --- moving averages of a hand-written batch norm's statistics ---------------------
 # Their decay is a batch norm momentum when what they average is a moments'

@@ -375,7 +375,45 @@ class Effects:
         ref = b.value(api.roles["ref"])
         if isinstance(ref, Param) and len(call.args) > 1:
             self.records.assign_param(ref, call.args[1], frame)
+        decay = _decay_of_update(b.node(api.roles["ref"]), b.node(api.roles["value"]))
+        if decay is not None and isinstance(self.interp.ev(decay[1], frame), Moments):
+            # ``tf.assign(pop_mean, pop_mean * decay + batch_mean * (1 - decay))``
+            self.records.momentum_given(
+                api, call, decay[0], self.interp.ev(decay[0], frame), frame, literal=True
+            )
         return None
+
+
+def _decay_of_update(ref, value):
+    """(decay node, new-value node) of a moving-average update written out,
+    ``ref * decay + new * (1 - decay)`` (the terms and factors in any order);
+    None for anything else."""
+    if ref is None or not isinstance(value, ast.BinOp) or not isinstance(value.op, ast.Add):
+        return None
+    old = ast.dump(ref)
+    for kept, added in ((value.left, value.right), (value.right, value.left)):
+        if not (isinstance(kept, ast.BinOp) and isinstance(kept.op, ast.Mult)):
+            continue
+        if not (isinstance(added, ast.BinOp) and isinstance(added.op, ast.Mult)):
+            continue
+        for own, decay in ((kept.left, kept.right), (kept.right, kept.left)):
+            if ast.dump(own) != old:
+                continue
+            for new, weight in ((added.left, added.right), (added.right, added.left)):
+                if _one_minus(weight, decay):
+                    return decay, new
+    return None
+
+
+def _one_minus(node, decay) -> bool:
+    """``1 - decay`` (or ``1. - decay``)."""
+    return (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Sub)
+        and isinstance(node.left, ast.Constant)
+        and node.left.value == 1
+        and ast.dump(node.right) == ast.dump(decay)
+    )
 
 
 # --- layer objects -------------------------------------------------------------------------

@@ -203,6 +203,8 @@ class FunctionCalls:
         passes something else for it."""
         if default is None:
             return None
+        if name == "training" and func.node.name == "call" and func.cls is not None and func.cls.keras_layer:
+            return None  # Keras passes it at run time: ``if training:`` may go either way
         interp = func.interp
         value = interp.ev(default, interp.frame)
         if value is None:

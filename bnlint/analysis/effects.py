@@ -375,13 +375,18 @@ class Effects:
         ref = b.value(api.roles["ref"])
         if isinstance(ref, Param) and len(call.args) > 1:
             self.records.assign_param(ref, call.args[1], frame)
-        decay = _decay_of_update(b.node(api.roles["ref"]), b.node(api.roles["value"]))
-        if decay is not None and isinstance(self.interp.ev(decay[1], frame), Moments):
-            # ``tf.assign(pop_mean, pop_mean * decay + batch_mean * (1 - decay))``
-            self.records.momentum_given(
-                api, call, decay[0], self.interp.ev(decay[0], frame), frame, literal=True
-            )
+        self.written_out_update(call, b.node(api.roles["ref"]), b.node(api.roles["value"]), frame, api)
         return None
+
+    def written_out_update(self, call, ref, value, frame, api=None) -> None:
+        """``tf.assign(pop_mean, pop_mean * decay + batch_mean * (1 - decay))``
+        (or ``pop_mean.assign(...)``) of a moments' output: the decay is a
+        batch norm momentum."""
+        decay = _decay_of_update(ref, value)
+        if decay is not None and isinstance(self.interp.ev(decay[1], frame), Moments):
+            api = api or catalog.lookup("tf.assign")
+            number = self.interp.ev(decay[0], frame)
+            self.records.momentum_given(api, call, decay[0], number, frame, literal=True)
 
 
 def _decay_of_update(ref, value):

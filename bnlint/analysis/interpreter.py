@@ -610,6 +610,9 @@ class Interpreter:
                     args = [self.ev(a, frame) for a in node.args if not isinstance(a, ast.Starred)]
                     self.effects.apply_moving_average(owner, node, args, frame)
                     return None
+                if func.attr == "assign" and len(node.args) == 1:
+                    # ``self.moving_mean.assign(self.moving_mean * m + mean * (1 - m))``
+                    self.effects.written_out_update(node, func.value, node.args[0], frame)
                 if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
                     self.records.assign_param(owner, node.args[0] if node.args else None, frame)
                 if func.attr in ("get_shape", "as_list") and not node.args:

@@ -492,6 +492,8 @@ _add(
     {"momentum": "momentum", "value": "value"},
 )
 _add(["tf.shape"], "input out_type name", "shape_of", {"input": "input"})
+# moves the channel axis where ``perm`` puts it (NHWC -> NCHW and back)
+_add(["tf.transpose"], "a perm conjugate name", "transpose", {"input": "a", "perm": "perm"})
 # keeps the layout only when reshaped to its own shape (a DCGAN idiom)
 _add(["tf.reshape"], "tensor shape name", "reshape", {"input": "tensor", "shape": "shape"})
 

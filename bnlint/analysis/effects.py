@@ -14,6 +14,7 @@ from bnlint.analysis.layout import Layout
 from bnlint.analysis.signature import Bound, bind
 from bnlint.analysis.values import (
     Instance,
+    IntList,
     KerasInput,
     Layer,
     Moments,
@@ -61,6 +62,7 @@ class Effects:
             "variable": self._variable,
             "assign": self._assign,
             "reshape": self._reshape,
+            "transpose": self._transpose,
             "model_input": lambda api, b, call, args, frame: KerasInput(),
             "shape_of": lambda api, b, call, args, frame: (
                 ShapeOf(b.input(api)) if isinstance(b.input(api), Tensor) else None
@@ -303,6 +305,20 @@ class Effects:
             self._merged[key] = merged
         kws = {k.arg: self.interp.ev(k.value, frame) for k in merged.keywords if k.arg}
         return self.apply(name, merged, [x, *extra_values], kws, frame)
+
+    def _transpose(self, api, b: Bound, call, args, frame):
+        """``tf.transpose(y, [0, 3, 1, 2])``: the channels go where ``perm``
+        puts them; first or last after the batch axis, else unknown."""
+        x, perm = b.input(api), b.value(api.roles["perm"])
+        if not isinstance(x, Tensor) or not isinstance(perm, IntList) or x.layout.lead != 1:
+            return None
+        rank, channel = x.layout.rank, x.layout.channel_axis
+        if rank is None or channel is None or sorted(perm.values) != list(range(rank)) or perm.values[0] != 0:
+            return None
+        moved = perm.values.index(channel)
+        if moved not in (1, rank - 1):
+            return None
+        return dataclasses.replace(x.keep(False), layout=Layout(rank, last=moved == rank - 1))
 
     def _reshape(self, api, b: Bound, call, args, frame):
         """``tf.reshape(t, t.get_shape())`` / ``tf.reshape(t, tf.shape(t))``:

@@ -571,6 +571,70 @@ class Interpreter:
                 out[name] = arg.value
         return out
 
+    def _method_call(self, node: ast.Call, func: ast.Attribute, frame: Frame):
+        """A method called on a tracked value (``model.add(...)``,
+        ``layers.append(...)``, ``x.get_shape()``, ``ema.apply([...])``, ...):
+        (handled, its value, the project object whose method it is when
+        that object is built right there: ``Net(data_format="NCHW").build(x)``)."""
+        owner = self.lookup(func.value, frame)
+        attr = func.attr
+        if isinstance(owner, Sequential) and attr == "add":
+            layer = self.ev(node.args[0], frame) if node.args else None
+            if _target_key(func.value):
+                self.bind(func.value, thread(self, owner, layer, owner.node, frame, node), frame)
+            return True, None, None
+        if (
+            attr == "append"
+            and len(node.args) == 1
+            and _target_key(func.value)
+            and isinstance(owner, (Seq, Each))
+        ):
+            # a list filled in a loop: any of what was appended
+            item = self.ev(node.args[0], frame)
+            new = None
+            if item is not None and None not in owner.items:
+                new = Each(
+                    owner.items + tuple(i for i in (item,) if not any(same(i, o) for o in owner.items))
+                )
+            self._mutated(func.value, new, frame)
+            return True, None, None
+        if isinstance(owner, DictLit) and attr == "get" and 1 <= len(node.args) <= 2:
+            return True, self._dict_get(owner, func, node, frame), None
+        if attr == "assign" and len(node.args) == 1:
+            # ``self.moving_mean.assign(self.moving_mean * m + mean * (1 - m))``
+            self.effects.written_out_update(node, func.value, node.args[0], frame)
+        if isinstance(owner, Param) and attr in _PARAM_METHODS:
+            self.records.assign_param(owner, node.args[0] if node.args else None, frame)
+        if attr in ("get_shape", "as_list") and not node.args:
+            if isinstance(owner, Tensor) and attr == "get_shape":
+                return True, ShapeOf(owner), None
+            if isinstance(owner, ShapeOf):
+                return True, owner, None
+            if isinstance(func.value, ast.Call):
+                shape = self.ev(func.value, frame)
+                return True, (shape if isinstance(shape, ShapeOf) and attr == "as_list" else None), None
+        if owner is None and not isinstance(func.value, (ast.Name, ast.Attribute)):
+            owner = self.ev(func.value, frame)  # ``EMA(0.1).apply(...)``, ``Net(...).build(x)``
+            if isinstance(owner, Instance) and isinstance(owner.attribute(attr), Func):
+                return False, None, owner
+        if isinstance(owner, MovingAverage) and attr == "apply":
+            args = [self.ev(a, frame) for a in node.args if not isinstance(a, ast.Starred)]
+            self.effects.apply_moving_average(owner, node, args, frame)
+            return True, None, None
+        return False, None, None
+
+    def _dict_get(self, owner: DictLit, func: ast.Attribute, node: ast.Call, frame: Frame):
+        """``PARAMS.get("data_format", "channels_last")``, as ``PARAMS["data_format"]``."""
+        if self.dict_changed(func.value):
+            return None
+        key = self.ev(node.args[0], frame)
+        entries = dict(owner.items)
+        if isinstance(key, Str) and key.value in entries:
+            return entries[key.value]
+        if isinstance(key, Str) and owner.complete and len(node.args) == 2:
+            return self.ev(node.args[1], frame)
+        return None
+
     def _call(self, node: ast.Call, frame: Frame):
         func = node.func
         callee = None
@@ -578,61 +642,11 @@ class Interpreter:
         if isinstance(func, (ast.Name, ast.Attribute)):
             callee = self.lookup(func, frame)
             if isinstance(func, ast.Attribute) and callee is None:
-                # Method calls on tracked values: model.add(...), x.assign(...)
-                owner = self.lookup(func.value, frame)
-                if isinstance(owner, Sequential) and func.attr == "add":
-                    layer = self.ev(node.args[0], frame) if node.args else None
-                    if _target_key(func.value):
-                        self.bind(func.value, thread(self, owner, layer, owner.node, frame, node), frame)
-                    return None
-                if func.attr == "append" and len(node.args) == 1 and _target_key(func.value):
-                    if isinstance(owner, (Seq, Each)):
-                        # a list filled in a loop: any of what was appended
-                        item = self.ev(node.args[0], frame)
-                        old = owner.items if isinstance(owner, Each) else owner.items
-                        new = None
-                        if item is not None and None not in old:
-                            new = Each(old + tuple(i for i in (item,) if not any(same(i, o) for o in old)))
-                        self._mutated(func.value, new, frame)
-                        return None
-                if isinstance(owner, DictLit) and func.attr == "get" and 1 <= len(node.args) <= 2:
-                    if self.dict_changed(func.value):
-                        return None
-                    # ``PARAMS.get("data_format", "channels_last")``, as ``PARAMS["data_format"]``
-                    key = self.ev(node.args[0], frame)
-                    entries = dict(owner.items)
-                    if isinstance(key, Str) and key.value in entries:
-                        return entries[key.value]
-                    if isinstance(key, Str) and owner.complete and len(node.args) == 2:
-                        return self.ev(node.args[1], frame)
-                    return None
-                if isinstance(owner, MovingAverage) and func.attr == "apply":
-                    args = [self.ev(a, frame) for a in node.args if not isinstance(a, ast.Starred)]
-                    self.effects.apply_moving_average(owner, node, args, frame)
-                    return None
-                if func.attr == "assign" and len(node.args) == 1:
-                    # ``self.moving_mean.assign(self.moving_mean * m + mean * (1 - m))``
-                    self.effects.written_out_update(node, func.value, node.args[0], frame)
-                if isinstance(owner, Param) and func.attr in _PARAM_METHODS:
-                    self.records.assign_param(owner, node.args[0] if node.args else None, frame)
-                if func.attr in ("get_shape", "as_list") and not node.args:
-                    if isinstance(owner, Tensor) and func.attr == "get_shape":
-                        return ShapeOf(owner)
-                    if isinstance(owner, ShapeOf):
-                        return owner
-                    if isinstance(func.value, ast.Call):
-                        shape = self.ev(func.value, frame)
-                        return shape if isinstance(shape, ShapeOf) and func.attr == "as_list" else None
-                if owner is None and not isinstance(func.value, (ast.Name, ast.Attribute)):
-                    made = self.ev(func.value, frame)
-                    if isinstance(made, MovingAverage) and func.attr == "apply":
-                        # ``tf.train.ExponentialMovingAverage(0.1).apply([mean, var])``
-                        args = [self.ev(a, frame) for a in node.args if not isinstance(a, ast.Starred)]
-                        self.effects.apply_moving_average(made, node, args, frame)
-                        return None
-                    if isinstance(made, Instance) and isinstance(method := made.attribute(func.attr), Func):
-                        # ``Net(data_format="NCHW").build(x)``: that object's method
-                        callee, receiver = method, made
+                handled, value, receiver = self._method_call(node, func, frame)
+                if handled:
+                    return value
+                if receiver is not None:
+                    callee = receiver.attribute(func.attr)
         else:
             callee = self.ev(func, frame)
         args = [None if isinstance(a, ast.Starred) else self.ev(a, frame) for a in node.args]

@@ -81,3 +81,22 @@ def test_one_module_at_a_time(case, monkeypatch):
         for d in whole:
             if d.path == module:
                 assert f"{module}:{d.span[0][0]}:{d.span[0][1] + 1}: {d.code}" in r.output, (module, r.output)
+
+
+def test_one_finding_per_rule_and_place():
+    """A helper reached through several callers says its finding once, the
+    same way on every run, whatever order the chains were found in."""
+    from bnlint.diagnostics import Diagnostic
+    from bnlint.run.linter import _one_per_place
+
+    span = ((3, 4), (3, 9))
+    plain = Diagnostic("BN010", "the bias is wasted", "ops.py", span)
+    via_a = Diagnostic(
+        "BN010", "the bias is wasted (called from a.py:3 with a NHWC conv output)", "ops.py", span
+    )
+    via_b = Diagnostic(
+        "BN010", "the bias is wasted (called from b.py:9 with a NHWC conv output)", "ops.py", span
+    )
+    other = Diagnostic("BN003", "axis", "ops.py", span)
+    for order in ([plain, via_b, via_a, other], [via_a, other, plain, via_b], [other, via_b, plain, via_a]):
+        assert _one_per_place(order) == [other, via_a]

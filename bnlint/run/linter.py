@@ -224,8 +224,22 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
         codes = entry.settings.enabled_codes(RULES)
         kept = [d for d in found[entry.path] if d.code in codes]
         kept = filter_suppressed(facts.source, kept, entry.settings)
-        results[entry.path].diagnostics = sorted(set(kept), key=lambda d: d.sort_key)
+        results[entry.path].diagnostics = _one_per_place(kept)
     return results
+
+
+def _one_per_place(found: list[Diagnostic]) -> list[Diagnostic]:
+    """One finding per rule and place, in a stable order.  A helper reached
+    from several callers reports the same wrong code once per chain
+    ("called from a.py:3 ...", "called from b.py:9 ..."): one of them says
+    it, the same one on every run (set order follows string hashes)."""
+    best: dict = {}
+    for d in found:
+        key = (d.path, d.span, d.code)
+        rank = ("called from" not in d.message, d.message)  # a caller named first, then by text
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, d)
+    return sorted((d for _, d in best.values()), key=lambda d: (d.sort_key, d.message))
 
 
 def _key(path: str) -> str:

@@ -689,6 +689,9 @@ class Interpreter:
             if layer is not None:
                 return layer
         if isinstance(callee, ClassInfo):
+            if namespaces.empty_class(callee.node) and not node.args and not node.keywords:
+                # ``class Options: pass`` ... ``opts = Options(); opts.data_format = "NCHW"``
+                return Namespace(node, self.module, trusted=False)
             init = callee.methods.get("__init__")
             if init is None:
                 return Instance(callee)

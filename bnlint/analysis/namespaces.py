@@ -1,6 +1,6 @@
 """Config objects of attribute-dict classes (EasyDict, AttrDict, Munch,
-SimpleNamespace) built at a module's top level: when their values can be
-trusted.
+SimpleNamespace, or an empty class of the project) built at a module's top
+level: when their values can be trusted.
 
 Detection and segmentation projects keep their settings as
 ``__C = edict(); cfg = __C; __C.MODEL.DATA_FORMAT = "NCHW"``.  Such an
@@ -91,3 +91,14 @@ def _only_read(tree: ast.Module, roots: set[str], allowed: set[int]) -> bool:
         for child in ast.iter_child_nodes(node):
             stack.append((child, node))
     return True
+
+
+def empty_class(cls: ast.ClassDef) -> bool:
+    """``class Options: pass`` (a docstring at most, no base but object):
+    its objects are namespaces too."""
+    bases_ok = all(isinstance(b, ast.Name) and b.id == "object" for b in cls.bases) and not cls.keywords
+    body_ok = all(
+        isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+        for s in cls.body
+    )
+    return bases_ok and body_ok and not cls.decorator_list

@@ -374,6 +374,7 @@ _add(
 )
 
 # --- Keras layers -----------------------------------------------------------------
+_add(["keras.layers.Permute"], "dims", "permute_layer", {"dims": "dims"})
 _add(
     [
         f"keras.layers.{n}"

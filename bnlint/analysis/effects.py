@@ -63,6 +63,7 @@ class Effects:
             "assign": self._assign,
             "reshape": self._reshape,
             "transpose": self._transpose,
+            "permute_layer": self._permute_layer,
             "model_input": lambda api, b, call, args, frame: KerasInput(),
             "shape_of": lambda api, b, call, args, frame: (
                 ShapeOf(b.input(api)) if isinstance(b.input(api), Tensor) else None
@@ -307,18 +308,14 @@ class Effects:
         return self.apply(name, merged, [x, *extra_values], kws, frame)
 
     def _transpose(self, api, b: Bound, call, args, frame):
-        """``tf.transpose(y, [0, 3, 1, 2])``: the channels go where ``perm``
-        puts them; first or last after the batch axis, else unknown."""
-        x, perm = b.input(api), b.value(api.roles["perm"])
-        if not isinstance(x, Tensor) or not isinstance(perm, IntList) or x.layout.lead != 1:
-            return None
-        rank, channel = x.layout.rank, x.layout.channel_axis
-        if rank is None or channel is None or sorted(perm.values) != list(range(rank)) or perm.values[0] != 0:
-            return None
-        moved = perm.values.index(channel)
-        if moved not in (1, rank - 1):
-            return None
-        return dataclasses.replace(x.keep(False), layout=Layout(rank, last=moved == rank - 1))
+        """``tf.transpose(y, [0, 3, 1, 2])``: the channels go where ``perm`` puts them."""
+        perm = b.value(api.roles["perm"])
+        return permuted(b.input(api), perm.values) if isinstance(perm, IntList) else None
+
+    def _permute_layer(self, api, b: Bound, call, args, frame):
+        """``layers.Permute((3, 1, 2))``: ``dims`` leave out the batch axis."""
+        dims = b.value(api.roles["dims"])
+        return Layer("permute", call, perm=(0, *dims.values)) if isinstance(dims, IntList) else None
 
     def _reshape(self, api, b: Bound, call, args, frame):
         """``tf.reshape(t, t.get_shape())`` / ``tf.reshape(t, tf.shape(t))``:
@@ -486,6 +483,8 @@ def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = N
         if isinstance(x, Tensor) and layer.fmt is not None and layer.fmt.last == x.layout.last:
             return x.keep(False)
         return None
+    if layer.kind == "permute":
+        return permuted(x, layer.perm)
     if layer.kind == "td":
         inner_in = None
         if isinstance(x, Tensor):
@@ -494,6 +493,21 @@ def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = N
         out = apply_layer(interp, layer.inner, inner_in, frame, call)
         return Tensor(out.layout.add_time(), origin=out.origin) if isinstance(out, Tensor) else None
     return None
+
+
+def permuted(x, perm: tuple):
+    """``x`` with its axes in the order ``perm`` gives: the channel axis
+    first or last after the batch axis, else (or for anything not a
+    one-batch-axis conv output of known rank) unknown."""
+    if not isinstance(x, Tensor) or x.layout.lead != 1:
+        return None
+    rank, channel = x.layout.rank, x.layout.channel_axis
+    if rank is None or channel is None or sorted(perm) != list(range(rank)) or perm[0] != 0:
+        return None
+    moved = list(perm).index(channel)
+    if moved not in (1, rank - 1):
+        return None
+    return dataclasses.replace(x.keep(False), layout=Layout(rank, last=moved == rank - 1))
 
 
 def thread(interp, model: Sequential | None, layer, node, frame: Frame, call=None) -> Sequential:

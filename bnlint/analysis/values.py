@@ -98,7 +98,7 @@ class Layer:
 
     kind: 'conv' (layout = output layout), 'bn' (node = the constructor),
     'preserve', 'formatted' (layout kept when formats agree), 'td'
-    (inner = the wrapped layer).
+    (inner = the wrapped layer), 'permute' (``perm``).
     """
 
     kind: str
@@ -113,6 +113,7 @@ class Layer:
     interp: object = field(default=None, compare=False, hash=False)
     env: object = field(default=None, compare=False, hash=False)
     api: str | None = field(default=None, compare=False, hash=False)  # the catalog class built
+    perm: tuple | None = None  # 'permute': the axes' new order, batch axis included
 
 
 @dataclass(frozen=True)

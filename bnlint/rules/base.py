@@ -198,7 +198,18 @@ def mentions_conv(data: bytes) -> bool:
 
 
 # Text that any channels_first layout needs somewhere in the file.
-CHANNELS_FIRST_WORDS = (b"channels_first", b"NCHW", b"NCW", b"NCDHW", b"set_image", b"dim_ordering")
+# words a channels-first tensor needs written somewhere: a format, Keras'
+# global one, or an op that moves a conv output's channels (tf.transpose, Permute)
+CHANNELS_FIRST_WORDS = (
+    b"channels_first",
+    b"NCHW",
+    b"NCW",
+    b"NCDHW",
+    b"set_image",
+    b"dim_ordering",
+    b"transpose(",
+    b"Permute(",
+)
 
 
 def mentions_channels_first(data: bytes) -> bool:

@@ -254,6 +254,7 @@ _CONTRIBUTES = re.compile(
 _TOP_BLOCK = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)(.*?)(?=^\S|\Z)", re.M | re.S)
 _SITE_WORDS = re.compile(
     rb"atch_norm|BatchNorm|moments|ormaliz|channels_first|NCHW|NCW|NCDHW|data_format|set_image|arg_scope"
+    rb"|transpose\(|Permute\("  # moves a conv output's channels: a helper ``to_nchw(x)``
 )
 # A top-level assignment and its continuation lines (a list of layers
 # closes with a bracket in the first column).

@@ -471,6 +471,16 @@ _add(
     {"ref": "ref", "value": "value", "momentum": "decay"},
 )
 
+# --- config objects: attribute dicts that start empty ---------------------------
+# (``__C = edict()``; namespaces.py says when their values can be trusted).
+# yacs' CfgNode and ml_collections' ConfigDict are left out: they exist to be
+# merged from files and flags at run time.
+_add(
+    ["easydict.EasyDict", "attrdict.AttrDict", "munch.Munch", "types.SimpleNamespace", "addict.Dict"],
+    "",
+    "namespace",
+)
+
 # --- moving averages of a hand-written batch norm's statistics ---------------------
 # Their decay is a batch norm momentum when what they average is a moments'
 # output: ``ema.apply([batch_mean, batch_var])`` (the effect records it then).
@@ -548,6 +558,14 @@ def of_effect(*effects: str) -> frozenset[str]:
 def batch_norms() -> dict[str, Api]:
     """Every batch norm API (layer, op or function) by canonical name."""
     return {n: r for n, r in CATALOG.items() if r.effect in ("bn_layer", "bn_axis_op", "bn_format_op")}
+
+
+def outside_libraries() -> frozenset[str]:
+    """The catalog's names outside TensorFlow and Keras (``easydict.EasyDict``)
+    and the modules that hold them (``import types``): the import tables
+    track these too."""
+    names = of_effect("namespace")
+    return names | frozenset(n.rsplit(".", 1)[0] for n in names)
 
 
 def is_known(name: str) -> bool:

@@ -151,11 +151,8 @@ class Classes:
     def namespace_value(self, owner, name: str):
         """``cfg.MODEL.DATA_FORMAT`` of a top-level config object: unknown
         when another module analysed with it stores ``<obj>.DATA_FORMAT``."""
-        project = self.interp.session.project
-        members = project.members if project is not None else []
-        if any(
-            m is not owner.module and m.index.assigns_attribute(name) for m in (self.interp.module, *members)
-        ):
+        modules = self.interp.session.analysed_with(self.interp.module)
+        if any(m is not owner.module and m.index.assigns_attribute(name) for m in modules):
             return None
         return owner.get(name)
 
@@ -163,10 +160,8 @@ class Classes:
         """Whether this module, the class's or another analysed with them
         assigns ``<obj>.name = ...`` other than through ``self``
         (``cfg.data_format = args.format``): then it has no one value."""
-        interp = self.interp
-        project = interp.session.project
-        members = project.members if project is not None else []
-        return any(m.index.assigns_attribute(name) for m in (interp.module, cls.interp.module, *members))
+        modules = self.interp.session.analysed_with(self.interp.module, cls.interp.module)
+        return any(m.index.assigns_attribute(name) for m in modules)
 
     @staticmethod
     def is_super(func, frame: Frame) -> bool:

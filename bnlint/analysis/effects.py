@@ -19,6 +19,7 @@ from bnlint.analysis.values import (
     Layer,
     Moments,
     MovingAverage,
+    Namespace,
     Param,
     Seq,
     Sequential,
@@ -63,6 +64,10 @@ class Effects:
             "assign": self._assign,
             "reshape": self._reshape,
             "transpose": self._transpose,
+            # ``edict()``: trusted once bound at a module's top level (interpreter)
+            "namespace": lambda api, b, call, args, frame: (
+                None if call.args or call.keywords else Namespace(call, self.module, trusted=False)
+            ),
             "permute_layer": self._permute_layer,
             "model_input": lambda api, b, call, args, frame: KerasInput(),
             "shape_of": lambda api, b, call, args, frame: (

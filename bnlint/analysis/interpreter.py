@@ -294,9 +294,7 @@ class Interpreter:
         name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
         if name is None:
             return False
-        project = self.session.project
-        members = project.members if project is not None else []
-        return any(m.index.changes_dict(name) for m in (self.module, *members))
+        return any(m.index.changes_dict(name) for m in self.session.analysed_with(self.module))
 
     def ev(self, node, frame: Frame):
         if node is None:
@@ -718,8 +716,6 @@ class Interpreter:
                 shape = next((k.value for k in node.keywords if k.arg == "shape"), None)
                 return self.records.param_shape(node, shape, frame) if shape is not None else None
             return None
-        if name in namespaces.FACTORIES and not node.args and not node.keywords:
-            return Namespace(node, self.module, trusted=False)  # trusted once bound at the top level
         return self.effects.apply(name, node, args, kws, frame)
 
 

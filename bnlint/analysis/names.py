@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from bnlint.analysis.namespaces import FACTORIES, FACTORY_MODULES
+from bnlint.analysis.catalog import outside_libraries
 
 # Applied repeatedly, longest match first, until nothing changes.
 _PREFIXES = [
@@ -48,6 +48,7 @@ _EXACT = {
 }
 # Roots whose names we track; anything else is not an API we know.
 ROOTS = ("tensorflow", "keras", "tf_keras", "tf_slim", "numpy")
+_OUTSIDE = outside_libraries()
 
 
 def canonical(qualified: str) -> str:
@@ -115,11 +116,7 @@ class Imports:
                     self._bind(stmt.targets[0].id, q)
 
     def _bind(self, local: str, qualified: str) -> None:
-        if (
-            not qualified.startswith(ROOTS)
-            and qualified not in FACTORIES
-            and qualified not in FACTORY_MODULES
-        ):
+        if not qualified.startswith(ROOTS) and qualified not in _OUTSIDE:
             # A local name that shadows nothing we track; remember it
             # only to mark conflicts.
             if local in self.aliases:

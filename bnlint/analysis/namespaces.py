@@ -15,20 +15,6 @@ from __future__ import annotations
 
 import ast
 
-# Classes whose instances are attribute dicts that start empty.  yacs'
-# CfgNode and ml_collections' ConfigDict are left out: they exist to be
-# merged from files and flags at run time.
-FACTORIES = frozenset(
-    {
-        "easydict.EasyDict",
-        "attrdict.AttrDict",
-        "munch.Munch",
-        "types.SimpleNamespace",
-        "addict.Dict",
-    }
-)
-FACTORY_MODULES = frozenset(name.rsplit(".", 1)[0] for name in FACTORIES)  # ``import types``
-
 
 def unchanging(tree: ast.Module, creation: ast.stmt) -> bool:
     """Whether the object ``creation`` (a top-level ``root = edict()``)

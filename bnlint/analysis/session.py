@@ -131,6 +131,12 @@ class Session:
         interp.load()
         return interp
 
+    def analysed_with(self, *modules) -> tuple:
+        """``modules`` and every other module analysed in this session: where
+        a store that changes a config value may be written."""
+        members = self.project.members if self.project is not None else []
+        return (*modules, *members)
+
     def callers_elsewhere(self, module, names) -> list:
         """(interpreter or None, call) of the calls ``name(...)`` /
         ``ops.name(...)`` of one of ``names`` in the other modules analysed

@@ -155,18 +155,8 @@ class Formats:
         index = self.module.index
         if re.search(rf"\b{re.escape(name)}\s*(?:[\[.]|[-+|]?=(?!=))", index.text or "x.") is not None:
             return False
-        project = self.interp.session.project
-        if project is None:
-            return False
-        for stmt in index.imports:
-            if not isinstance(stmt, ast.ImportFrom):
-                continue
-            for alias in stmt.names:
-                if (alias.asname or alias.name) == name:
-                    path = project.resolve(self.module.path, stmt.module or "", stmt.level or 0)
-                    facts = project.facts(path) if path is not None else None
-                    return facts is not None and facts.index.written_once(alias.name)
-        return False
+        found = self.interp.session.imported_from(self.module, name)
+        return found is not None and found[0].index.written_once(found[1])
 
     def _own_kwargs(self, name: str, frame: Frame) -> bool:
         """Whether ``name`` is the running function's ``**kwargs``, passed

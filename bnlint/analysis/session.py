@@ -131,6 +131,21 @@ class Session:
         interp.load()
         return interp
 
+    def imported_from(self, module, local: str):
+        """(facts of the project module, the name there) that ``from m import
+        name [as local]`` in ``module`` binds ``local`` to; None when no such
+        import names a project module that can be read."""
+        if self.project is None:
+            return None
+        for stmt in module.index.imports:
+            if isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name != "*" and (alias.asname or alias.name) == local:
+                        path = self.project.resolve(module.path, stmt.module or "", stmt.level or 0)
+                        facts = self.project.facts(path) if path is not None else None
+                        return (facts, alias.name) if facts is not None else None
+        return None
+
     def analysed_with(self, *modules) -> tuple:
         """``modules`` and every other module analysed in this session: where
         a store that changes a config value may be written."""

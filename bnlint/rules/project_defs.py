@@ -65,18 +65,16 @@ def function_def(ctx, node: ast.expr):
         own = _top_function(module.tree, node.id)
         if own is not None:
             return module, own
+        imported = ctx.session.imported_from(module, node.id) if ctx.session is not None else None
+        if imported is not None:
+            found = _top_function(imported[0].tree, imported[1])
+            return (imported[0], found) if found is not None else None
         starred = None  # ``from ops import *``: the last star import that has it
         for stmt in module.index.imports:
-            if isinstance(stmt, ast.ImportFrom):
-                for alias in stmt.names:
-                    if alias.name == "*":
-                        target = _project_module(ctx, stmt.module or "", stmt.level or 0)
-                        found = _top_function(target.tree, node.id) if target is not None else None
-                        starred = (target, found) if found is not None else starred
-                    elif (alias.asname or alias.name) == node.id:
-                        target = _project_module(ctx, stmt.module or "", stmt.level or 0)
-                        found = _top_function(target.tree, alias.name) if target is not None else None
-                        return (target, found) if found is not None else None
+            if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+                target = _project_module(ctx, stmt.module or "", stmt.level or 0)
+                found = _top_function(target.tree, node.id) if target is not None else None
+                starred = (target, found) if found is not None else starred
         return starred
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         for stmt in module.index.imports:

@@ -125,10 +125,19 @@ class Project:
             self._facts[path] = self._parse(path)
         return self._facts[path]
 
+    def start_group(self) -> None:
+        """A new analysis begins: its entries are the members (a project
+        reused across files, as ``bnlint fix`` does, keeps no earlier ones)."""
+        self.members = []
+
     def add(self, path: str, facts: ModuleFacts) -> None:
         """A module the run parsed itself (a member of the analysed group)."""
         self._facts[real(path)] = facts
         self.members.append(facts)
+
+    def forget(self, path: str) -> None:
+        """``path`` was rewritten: the next read parses its new content."""
+        self._facts.pop(real(path), None)
 
     def _parse(self, path: str) -> ModuleFacts | None:
         try:

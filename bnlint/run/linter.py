@@ -156,6 +156,8 @@ def _internal(path: str, what: str, exc: Exception) -> Diagnostic:
 def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -> dict:
     results: dict[str, Result] = {}
     parsed = []  # (entry, facts)
+    if project is not None:
+        project.start_group()
     for entry in entries:
         result = Result(entry.path)
         try:

@@ -225,6 +225,7 @@ class ProjectFiles:
         if path in self.real:
             self.datas[path] = data
             self._by_real[self.real[path]] = data
+            self.project.forget(path)
 
     def fed_by_callers(self, path: str) -> bool:
         """Whether callers may hand this module conv outputs that meet a

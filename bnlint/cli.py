@@ -379,7 +379,11 @@ def fix(**opts):
         from bnlint.run.runner import ProjectFiles
 
         files = ProjectFiles({p: d for p, d in items if not p.endswith(".ipynb")}, run.names_files)
-    for path, data in items:
+
+    def fix_one(path, data):
+        """(new data, number fixed, result, whether it failed) for one file."""
+        from bnlint.run.runner import lint_bytes
+
         settings = run.settings_for(path)
         project, callers = None, ()
         if files is not None and not path.endswith(".ipynb"):
@@ -387,26 +391,18 @@ def fix(**opts):
             feeding = {**files.callers([path]), **files.configured(path, enabled_rules(settings))}
             callers = tuple((p, files.data_of(r)) for r, p in sorted(feeding.items()))
         try:
-            new, fixed, result = fix_bytes(path, data, settings, project, callers)
+            return (*fix_bytes(path, data, settings, project, callers), False)
         except FixError as exc:
             click.echo(f"error: {path}: bnlint bug: a fix was refused: {exc}", err=True)
-            error = True
-            new, fixed = data, 0
-            from bnlint.run.runner import lint_bytes
-
-            result = lint_bytes(path, data, settings)
         except Exception as exc:  # a notebook we cannot rewrite, a bug: keep going
             click.echo(f"error: {path}: {type(exc).__name__}: {exc}", err=True)
-            error = True
-            new, fixed = data, 0
-            from bnlint.run.runner import lint_bytes
+        return data, 0, lint_bytes(path, data, settings), True
 
-            result = lint_bytes(path, data, settings)
-        remaining.extend(result.diagnostics)
-        if result.error is not None:
-            remaining.append(result.error)
-            if result.error.code in ("BN901", "BN902"):
-                error = True
+    results = {}
+    for path, data in items:
+        new, fixed, result, failed = fix_one(path, data)
+        error |= failed
+        results[path] = result
         sources[path] = new
         total_fixed += fixed
         if new == data:
@@ -424,6 +420,19 @@ def fix(**opts):
             write_atomic(path, new)
             if files is not None:
                 files.update(path, new)
+    # A finding reported at a call because its fix lies in a helper's file
+    # that this run fixes too is that file's own: its turn fixed or kept it.
+    from bnlint.analysis.project import real as real_path
+
+    given = {real_path(p) for p, _ in items} if not stdin else set()
+    for result in results.values():
+        remaining.extend(
+            d for d in result.diagnostics if d.fix_in is None or real_path(d.fix_in) not in given
+        )
+        if result.error is not None:
+            remaining.append(result.error)
+            if result.error.code in ("BN901", "BN902"):
+                error = True
     remaining.sort(key=lambda d: (d.path, d.cell or 0, d.span[0], d.code))
     if opts["diff"]:
         if not opts["quiet"]:

@@ -90,6 +90,8 @@ class Diagnostic:
     # "called from model.py:12 with a NHWC conv output": said where the
     # finding is reported in its own file
     caller: str | None = field(default=None, compare=False, repr=False)
+    # reported at a call because the fix lies in this other file (a helper's)
+    fix_in: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def sort_key(self):

@@ -101,6 +101,16 @@ def test_fix_edits_only_the_files_it_is_given(project):
     assert run("check", "--no-cache", ".").exit_code == 0
 
 
+def test_fix_of_a_helper_after_its_caller_leaves_nothing_stale(project):
+    """model.py's turn comes first and reports ops.py's finding at its call;
+    once ops.py is fixed in its own turn, that report is gone."""
+    (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
+    r = run("fix", "--no-cache", "model.py", "ops.py")
+    assert r.exit_code == 0, r.output
+    assert "Fixed 1 problem; nothing left to report." in r.output
+    assert run("check", "--no-cache", ".").exit_code == 0
+
+
 def test_unresolvable_or_ambiguous_import_is_silent(project):
     (project / "sub").mkdir()
     (project / "sub" / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))

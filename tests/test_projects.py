@@ -65,6 +65,9 @@ def test_project_fix(case, tmp_path, monkeypatch):
         assert got == (want.read_text() if want.exists() else original), module
     again = CliRunner().invoke(main, ["fix", "--no-cache", "--diff", "."])
     assert again.exit_code == 0, again.output  # idempotent: nothing more to change
+    # what fix says is left is what a check of the fixed project finds
+    check = CliRunner().invoke(main, ["check", "--no-cache", "-q", "."])
+    assert sorted(r.output.splitlines()) == sorted(check.output.splitlines())
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)

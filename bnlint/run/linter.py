@@ -273,7 +273,11 @@ def _place(d: Diagnostic, checked: dict) -> list[Diagnostic]:
             target = checked.get(_key(link.path))
             if target is not None:
                 message = f"{d.message} (in {d.path}:{line}; fix it there)"
-                out.append(Diagnostic(d.code, message, target[0].path, link.span, None, related=d.related))
+                out.append(
+                    Diagnostic(
+                        d.code, message, target[0].path, link.span, None, related=d.related, fix_in=d.path
+                    )
+                )
                 break
     return out
 

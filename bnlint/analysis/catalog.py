@@ -481,6 +481,27 @@ _add(
     "namespace",
 )
 
+# --- record classes: a decorator or base whose classes take their fields ---------
+# from the constructor (``Config(data_format="channels_last")`` overrides
+# the class body's default), read by classes.py; no call effect of their own.
+_add(
+    [
+        "dataclasses.dataclass",
+        "attr.s",
+        "attr.attrs",
+        "attr.define",
+        "attr.frozen",
+        "attr.mutable",
+        "attrs.define",
+        "attrs.frozen",
+        "attrs.mutable",
+        "typing.NamedTuple",
+        "pydantic.BaseModel",
+    ],
+    "",
+    "record_class",
+)
+
 # --- moving averages of a hand-written batch norm's statistics ---------------------
 # Their decay is a batch norm momentum when what they average is a moments'
 # output: ``ema.apply([batch_mean, batch_var])`` (the effect records it then).
@@ -564,7 +585,7 @@ def outside_libraries() -> frozenset[str]:
     """The catalog's names outside TensorFlow and Keras (``easydict.EasyDict``)
     and the modules that hold them (``import types``): the import tables
     track these too."""
-    names = of_effect("namespace")
+    names = of_effect("namespace", "record_class")
     return names | frozenset(n.rsplit(".", 1)[0] for n in names)
 
 

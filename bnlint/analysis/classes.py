@@ -15,8 +15,9 @@ from bnlint.analysis.values import ClassInfo, Func, Instance
 
 # Catalog layers a project class may stand for: renamed, or built through super().__init__.
 _FORWARDABLE = ("bn_layer", "conv_layer")
-# Class-body values read as class constants (``data_format = "NCHW"``).
-_CLASS_CONSTANTS = (ast.Constant, ast.Tuple, ast.List, ast.Name, ast.Attribute)
+# Class-body values read as class constants (``data_format = "NCHW"``, ``bn_axis = -1``).
+_RECORD_CLASSES = frozenset(catalog.lookup(n) for n in catalog.of_effect("record_class"))
+_CLASS_CONSTANTS = (ast.Constant, ast.UnaryOp, ast.Tuple, ast.List, ast.Name, ast.Attribute)
 
 
 class Classes:
@@ -130,6 +131,39 @@ class Classes:
         sargs = [interp.ev(a, inner) for a in sup.args]
         skws = {k.arg: interp.ev(k.value, inner) for k in sup.keywords if k.arg}
         return interp.effects.apply(cls.forwards_to, sup, sargs, skws, inner)
+
+    def fields(self, cls: ClassInfo) -> list[str] | None:
+        """The constructor's fields of a record class (a dataclass, an
+        attrs class, a NamedTuple, a pydantic model), in order, its bases'
+        first; None for any other class."""
+        imports = cls.interp.module.imports  # the class's own module
+        marks = [d.func if isinstance(d, ast.Call) else d for d in cls.node.decorator_list] + cls.node.bases
+        own = [
+            item.target.id
+            for item in cls.node.body
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+        ]
+        if any(catalog.lookup(imports.resolve(m)) in _RECORD_CLASSES for m in marks):
+            inherited = []
+            for base in cls.bases:
+                inherited += base.interp.classes.fields(base) or []
+            return [f for f in inherited if f not in own] + own
+        for base in cls.bases:
+            # a subclass of a record class is one too (its own fields after the base's)
+            if (inherited := base.interp.classes.fields(base)) is not None:
+                return [f for f in inherited if f not in own] + own
+        return None
+
+    def built_from_fields(self, cls: ClassInfo, fields: list[str], node: ast.Call, args, kws, frame: Frame):
+        """``Config("channels_last", momentum=0.9)``: an object whose fields
+        are the arguments given, the class body's defaults for the rest."""
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return None  # ``Config(**yaml.safe_load(f))``: any field may be set
+        if len(node.args) > len(fields):
+            return None
+        attrs = dict(zip(fields, args))
+        attrs.update(kws)
+        return Instance(cls, made=(id(node), frame.key), attrs=attrs)
 
     @staticmethod
     def attr_stores(frame: Frame) -> list[dict]:

@@ -97,7 +97,9 @@ def _int_const(node) -> int | None:
 def _significant(value) -> bool:
     """Whether an argument value makes a helper worth analysing per call."""
     if isinstance(value, Instance):  # built with a conv, a batch norm or a format
-        return value.attrs is not None and any(_significant(v) for v in value.attrs.values())
+        # or of a class (a config, a dataclass) whose body gives one
+        names = set(value.attrs or ()) | value.cls.class_var_names()
+        return any(_significant(value.attribute(n)) for n in names)
     if isinstance(value, DictLit):  # ``**kwargs`` carrying ``data_format=...``
         return any(_significant(v) for _, v in value.items)
     if isinstance(value, Namespace):  # ``build(cfg)`` that reads ``cfg.MODEL.DATA_FORMAT``

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from bnlint.analysis import constants, namespaces
+from bnlint.analysis import catalog, constants, namespaces
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.classes import Classes
 from bnlint.analysis.effects import Effects, apply_layer, thread
@@ -517,11 +517,15 @@ class Interpreter:
         if p.interp is not None and p.interp is not self:
             # made in another module: the merged call is that module's code
             # (its sites and fixes go there), so only literal arguments of
-            # this call can join it
-            if not all(_written_constant(a) for a in node.args + [k.value for k in node.keywords]):
+            # this call can join it, and the tensor and arguments no rule reads
+            if not _joins_elsewhere(p, node):
                 return None
             env = p.env if isinstance(p.env, Frame) else p.interp.frame
-            inner = Frame(frame.scope, parent=env, via_call=frame.via_call, key=frame.key)
+            # an invocation of its own in the call graph, like a helper's, so
+            # a finding there names this call
+            key = ("partial", id(p.call), id(node))
+            self.session.add_edge(key, self.module, node, frame.key)
+            inner = Frame(frame.scope, parent=env, via_call=True, key=key)
             return p.interp._call_partial(dataclasses.replace(p, interp=None), node, args, kws, inner)
         key = (id(p.call), id(node))
         merged = self._partial_calls.get(key)
@@ -692,6 +696,9 @@ class Interpreter:
                 return Namespace(node, self.module, trusted=False)
             init = callee.methods.get("__init__")
             if init is None:
+                fields = self.classes.fields(callee)
+                if fields is not None and (node.args or node.keywords):
+                    return self.classes.built_from_fields(callee, fields, node, args, kws, frame)
                 return Instance(callee)
             obj = Instance(callee, made=(id(node), frame.key), attrs={})
             self.session.calls.call(init, node, args, kws, obj, self, frame)
@@ -717,6 +724,28 @@ class Interpreter:
                 return self.records.param_shape(node, shape, frame) if shape is not None else None
             return None
         return self.effects.apply(name, node, args, kws, frame)
+
+
+def _joins_elsewhere(p: Partial, node: ast.Call) -> bool:
+    """Whether this module's call of another module's partial can be merged
+    into the partial's own call: an argument bound to a parameter some rule
+    reads (an axis, a format, a momentum, ...) must be a literal, as its
+    node then stands in the other module's code."""
+    api = catalog.lookup(p.target) if isinstance(p.target, str) else None
+    if api is None:
+        return all(_written_constant(a) for a in node.args + [k.value for k in node.keywords])
+    # the tensor and the training flag are values to follow, not fix targets
+    kept = {k: v for k, v in api.roles.items() if k not in ("input", "training")}
+    read = {v for v in kept.values() if isinstance(v, str)}
+    read |= {api.params[v] for v in kept.values() if type(v) is int and v < len(api.params)}
+    first = len(p.call.args) - 1  # the partial's own positions come first
+    for i, a in enumerate(node.args):
+        if isinstance(a, ast.Starred):
+            return False
+        param = api.params[first + i] if first + i < len(api.params) else None
+        if (param is None or param in read) and not _written_constant(a):
+            return False
+    return all(k.arg is not None and (k.arg not in read or _written_constant(k.value)) for k in node.keywords)
 
 
 def _written_constant(node) -> bool:

@@ -263,6 +263,13 @@ class ClassInfo:
         """``Cls.name``: a constant its body, or a base's, assigns."""
         return self._nearest("class_vars", name, default)
 
+    def class_var_names(self) -> set[str]:
+        """The constants this class's body, or a base's, assigns."""
+        out = set(self.class_vars)
+        for base in self.bases:
+            out |= base.class_var_names()
+        return out
+
     def _nearest(self, table: str, name: str, default):
         """``name`` in this class's ``table``, else its bases' (depth first)."""
         own = getattr(self, table)

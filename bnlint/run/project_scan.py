@@ -233,8 +233,20 @@ class ImportGraph:
     def _own_constants(self, real: str) -> set[str]:
         if real not in self._own_format_constants:
             data = self.data_of(real) or b""
-            self._own_format_constants[real] = {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(data)}
+            self._own_format_constants[real] = {
+                m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(data)
+            } | _format_classes(data)
         return self._own_format_constants[real]
+
+
+# A class body's format field: ``    data_format = "NCHW"`` / ``    data_format: str = "NCHW"``
+_CLASS_FORMAT = re.compile(
+    rb"^[ \t]+\w+[ \t]*(?::[^=\n]*)?=[ \t]*[rbuRBU]?['\"]"
+    rb"(?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
+    re.M,
+)
+# ``cfg = Config(...)`` at the top level
+_TOP_INSTANCE = re.compile(rb"^(\w+)[ \t]*=[ \t]*(\w+)\(", re.M)
 
 
 def _words(data: bytes) -> set[str]:
@@ -267,6 +279,39 @@ _FORMAT_CONSTANT = re.compile(
     rb"^(\w+)(?:\.\w+)*[ \t]*=[ \t]*[rbuRBU]?['\"](?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
     re.M,
 )
+
+
+def _format_classes(data: bytes) -> set[str]:
+    """Top-level config classes whose body (or a base's in this module)
+    gives a format (``data_format: str = "channels_first"``), and the
+    module-level objects made from them (``cfg = Config()``)."""
+    if b"class" not in data:
+        return set()
+    found: set[str] = set()
+    bases: dict[str, bytes] = {}
+    for m in _TOP_BLOCK.finditer(data):
+        if not m.group(0).startswith(b"class"):
+            continue
+        name = m.group(1).decode("latin-1")
+        if _CLASS_FORMAT.search(m.group(2)):
+            found.add(name)
+        else:
+            bases[name] = m.group(2).split(b":", 1)[0]
+    changed = bool(found)
+    while changed:  # a subclass of one is one too
+        changed = False
+        for name, text in list(bases.items()):
+            if not found.isdisjoint(_words(text)):
+                found.add(name)
+                del bases[name]
+                changed = True
+    if found:
+        found |= {
+            m.group(1).decode("latin-1")
+            for m in _TOP_INSTANCE.finditer(data)
+            if m.group(2).decode("latin-1") in found
+        }
+    return found
 
 
 def _own_interface(data: bytes, used: set[str]) -> set[str]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from bnlint.analysis import catalog
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.frame import _OPAQUE
 from bnlint.analysis.layout import parse_format
 from bnlint.analysis.values import DictLit, NoneConst, Str
-from bnlint.diagnostics import Fix, Replace, SetArg, SetKey
+from bnlint.diagnostics import Fix, Related, Replace, SetArg, SetKey
 from bnlint.rules.base import (
     Rule,
     RuleContext,
@@ -211,19 +212,49 @@ class DataFormat(Rule):
             value = f"{q}{fmt}{q}"
             conv_format = site.info.get("conv_format")
             scope = site.info.get("params_scope")
-            if (
+            scope_follows = (
                 scope is not None
                 and conv_format is not None
                 and conv_format is not _OPAQUE
                 and conv_format.scope_call is scope.scope_call
                 and isinstance(conv_format.node, ast.Name)
-            ):
+            )
+            if scope_follows:
                 # the same arg_scope gives the conv a data_format parameter: follow it
                 value = conv_format.node.id
             elif follow is not None:
                 value = follow
             edit, target = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)
             ran = "NCHW" if state is False else "NHWC"
+            home = scope.module if scope is not None else None
+            if (
+                edit is None
+                and scope_follows
+                and home is not None
+                and home is not ctx.module
+                and isinstance(params, DictLit)
+                and params.node is not None
+            ):
+                # ``with slim.arg_scope(nets_utils.resnet_arg_scope(data_format="NCHW"))``:
+                # the arg_scope's function gives the conv its data_format
+                # parameter, so its params dict can take the same one, right
+                # for every caller; the finding goes there
+                message = (
+                    f"the `batch_norm` these normalizer_params configure runs with data_format='{ran}' "
+                    f"after the {layout.describe()} convs of this arg_scope; "
+                    f"pass 'data_format': {value} (the conv's)"
+                )
+                fix = Fix(
+                    f"Set data_format={value} in normalizer_params",
+                    (SetKey(home.source.span(params.node), "data_format", value),),
+                )
+                d = ctx.diagnostic(
+                    self.code, params_node, message, fix, site=site, layouts=layouts, module=home
+                )
+                # reported at the conv when only this module is checked
+                conv = Related(ctx.module.path, ctx.source.span(site.node), "the arg_scope covers this conv")
+                out.append(dataclasses.replace(d, related=d.related + (conv,), feeders=((conv,), *d.feeders)))
+                continue
             if bn_format is not None and params_node is None:
                 message = (
                     f"the `batch_norm` normalizer of this {layout.describe()} conv gets "

@@ -102,7 +102,7 @@ class Session:
         does, _UNREADABLE when one sets something unreadable or two
         disagree."""
         found = set()
-        for facts in self.imported_modules(module, at_import=True):
+        for facts in self.imported_modules(module, at_import=True) + self._packages_of(module):
             if id(facts) in seen:
                 continue
             seen.add(id(facts))
@@ -116,6 +116,24 @@ class Session:
         if len(found) > 1 or None in found or _UNREADABLE in found:
             return _UNREADABLE
         return next(iter(found))
+
+    def _packages_of(self, module) -> list:
+        """The ``__init__`` modules of the packages holding ``module``,
+        innermost first: importing ``net.blocks`` runs ``net/__init__.py``
+        before ``blocks.py``."""
+        out = []
+        here = real(module.path)
+        folder = os.path.dirname(here)
+        while True:
+            init = os.path.join(folder, "__init__.py")
+            if not os.path.isfile(init):
+                return out
+            if init != here and (facts := self.project.facts(init)) is not None:
+                out.append(facts)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return out
+            folder = parent
 
     def loaded(self, path: str) -> Interpreter | None:
         """The interpreter of the project module at ``path``, its module

@@ -340,9 +340,12 @@ class FunctionCalls:
         is the class-wide object (the attributes every construction agrees
         on), the others their defaults."""
         bound: dict[str, object] = {}
+        binding = func.binding
         for i, (name, default) in enumerate(params_of(func.node)):
-            if i == 0 and func.cls is not None:
+            if i == 0 and binding == "self":
                 bound[name] = Instance(func.cls)
+            elif i == 0 and binding == "class":
+                bound[name] = func.cls
             else:
                 bound[name] = self._default_value(func, name, default)
         return bound

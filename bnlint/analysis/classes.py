@@ -176,11 +176,14 @@ class Classes:
         return stores
 
     def attribute(self, owner, name: str):
-        """``Config.DATA_FORMAT`` / ``cfg.data_format`` from outside the class."""
+        """``Config.DATA_FORMAT`` / ``cfg.data_format`` / ``Ops.bn`` from outside the class."""
         cls = owner if isinstance(owner, ClassInfo) else owner.cls
         if self._set_from_outside(name, cls):
             return None
-        return owner.class_var(name) if owner is cls else owner.attribute(name)
+        if owner is not cls:
+            return owner.attribute(name)
+        # ``Ops.bn(x)``: a constant of the class body, else a method
+        return owner.class_var(name, cls.methods.get(name))
 
     def namespace_value(self, owner, name: str):
         """``cfg.MODEL.DATA_FORMAT`` of a top-level config object: unknown

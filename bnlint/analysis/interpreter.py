@@ -675,6 +675,7 @@ class Interpreter:
                 if isinstance(owner, ast.Call):  # super().__init__(...)
                     owner = ast.Name(id="self", ctx=ast.Load())
                 bound_self = self.lookup(owner, frame)
+            bound_self = _bound_first(callee, bound_self)
             return self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
         if isinstance(callee, Instance) and callee.cls.called is not None:
             # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a
@@ -724,6 +725,18 @@ class Interpreter:
                 return self.records.param_shape(node, shape, frame) if shape is not None else None
             return None
         return self.effects.apply(name, node, args, kws, frame)
+
+
+def _bound_first(method: Func, owner):
+    """What a method called on ``owner`` (an object or a class) gets for
+    its first parameter, or None when the call's first argument is it."""
+    if method.binding == "static":
+        return None
+    if method.binding == "class":
+        return owner.cls if isinstance(owner, Instance) else owner
+    if method.binding == "self" and isinstance(owner, ClassInfo):
+        return None  # ``Base.method(self, x)``: unbound, the caller passes self
+    return owner
 
 
 def _joins_elsewhere(p: Partial, node: ast.Call) -> bool:

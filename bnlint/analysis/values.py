@@ -197,6 +197,21 @@ class Func:
     def defining_class(self):
         return self.home if self.home is not None else self.cls
 
+    @property
+    def binding(self) -> str | None:
+        """What a method's first parameter receives: "self" (the object),
+        "class" (a ``@classmethod``'s class), "static" (nothing: a
+        ``@staticmethod``); None for a function."""
+        if self.cls is None:
+            return None
+        for d in self.node.decorator_list:
+            if isinstance(d, ast.Name) and d.id in _BINDINGS:
+                return _BINDINGS[d.id]
+        return "self"
+
+
+_BINDINGS = {"staticmethod": "static", "classmethod": "class"}
+
 
 @dataclass(frozen=True)
 class DictLit:

@@ -7,9 +7,11 @@ import dataclasses
 from bnlint.diagnostics import Fix, Related, WrapWith
 from bnlint.rules.base import Rule, RuleContext, has_any
 from bnlint.rules.tf1_training import (
+    imported_closure,
     project_modules,
     runs_updates,
     tf_prefix,
+    train_op_callers,
     train_ops,
     update_ops_batch_norms,
 )
@@ -31,8 +33,12 @@ class UpdateOpsNotRun(Rule):
         if not ops:
             return []
         modules = project_modules(ctx)
-        if any(runs_updates(m.source.data if m.source else b"") for m in modules):
+        callers = train_op_callers(ctx, ops)
+        # the updates may be run around the call (``with control_dependencies(...): get_train_op(loss)``)
+        if any(runs_updates(m.source.data if m.source else b"") for m in modules + callers):
             return []
+        if callers:
+            modules = imported_closure(ctx.session, modules + callers)
         norms = [(m, call, name) for m in modules for call, name in update_ops_batch_norms(m)]
         if not norms:
             return []

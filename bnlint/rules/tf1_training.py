@@ -15,6 +15,7 @@ from bnlint.analysis.constants import is_literal
 from bnlint.analysis.index import statements_in
 from bnlint.analysis.names import dotted
 from bnlint.analysis.signature import bind
+from bnlint.rules.base import innermost
 from bnlint.rules.bn_config import dict_assigned, dict_value
 from bnlint.rules.project_defs import function_def
 
@@ -173,7 +174,30 @@ def project_modules(ctx):
     session = ctx.session
     if session is None or session.project is None:
         return [ctx.module] if ctx.module is not None else []
-    out, todo, seen = [], [ctx.module], set()
+    return imported_closure(session, [ctx.module])
+
+
+def train_op_callers(ctx, ops) -> list:
+    """The other modules calling the functions that build ``ops``
+    (``solver.get_train_op(loss)`` in train.py): the loss, and the model
+    it comes from, are theirs."""
+    session = ctx.session
+    if session is None or session.project is None:
+        return []
+    functions = ctx.index.functions
+    names = sorted({fn.name for op in ops if (fn := innermost(functions, op.call)) is not None})
+    if not names:
+        return []
+    out = []
+    for interp, _ in session.callers_elsewhere(ctx.module, names):
+        if interp is not None and all(m is not interp.module for m in out):
+            out.append(interp.module)
+    return out
+
+
+def imported_closure(session, modules) -> list:
+    """``modules`` and the project modules they import, transitively."""
+    out, todo, seen = [], list(reversed(modules)), set()
     while todo:
         facts = todo.pop()
         if facts is None or id(facts) in seen:

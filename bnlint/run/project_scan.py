@@ -39,6 +39,12 @@ _RELEVANT = (
 )
 
 
+def builds_train_op(data: bytes) -> bool:
+    """Whether the text builds a train op (``opt.minimize(loss)``): its
+    callers may hand it a loss from a model with batch norms."""
+    return _TRAINS.search(data) is not None
+
+
 def relevant(data: bytes) -> bool:
     return any(w in data for w in _RELEVANT)
 
@@ -218,7 +224,10 @@ class ImportGraph:
             return True
         targets = self.imports(real) if targets is None else targets
         constants = set().union(set(), *(self._constants(t) for t in targets))
-        return not constants.isdisjoint(self.words(real))
+        if not constants.isdisjoint(self.words(real)):
+            return True
+        # a loss from its model handed to a train op another module builds
+        return any(_TRAINS.search(self.data_of(t) or b"") for t in targets)
 
     def _constants(self, real: str) -> set[str]:
         """Format constants a module defines or re-exports (one level)."""
@@ -267,7 +276,10 @@ _TOP_BLOCK = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)(.*?)(?=^\S|
 _SITE_WORDS = re.compile(
     rb"atch_norm|BatchNorm|moments|ormaliz|channels_first|NCHW|NCW|NCDHW|data_format|set_image|arg_scope"
     rb"|transpose\(|Permute\("  # moves a conv output's channels: a helper ``to_nchw(x)``
+    rb"|\.minimize\(|\.apply_gradients\("  # builds a train op: ``solver.get_train_op(loss)``
 )
+# A train op built in a module's code (``opt.minimize(loss)``).
+_TRAINS = re.compile(rb"\.minimize\(|\.apply_gradients\(")
 # A top-level assignment and its continuation lines (a list of layers
 # closes with a bracket in the first column).
 _TOP_ASSIGN = re.compile(rb"^(\w+)[ \t]*=(?!=)(.*?)(?=^[^\s)\]}]|\Z)", re.M | re.S)

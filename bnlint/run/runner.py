@@ -21,7 +21,7 @@ from bnlint.run.linter import (
     lint_modules,
     lint_source,
 )
-from bnlint.run.project_scan import ImportGraph, groups, relevant
+from bnlint.run.project_scan import ImportGraph, builds_train_op, groups, relevant
 from bnlint.run.settings import Settings
 
 READ_ERROR = "BN902"
@@ -229,8 +229,12 @@ class ProjectFiles:
 
     def fed_by_callers(self, path: str) -> bool:
         """Whether callers may hand this module conv outputs that meet a
-        batch norm in it (its own text must name something a site needs)."""
-        return path in self.datas and relevant(self.datas[path]) and bool(self.callers([path]))
+        batch norm in it (its own text must name something a site needs),
+        or a loss its train op trains."""
+        if path not in self.datas:
+            return False
+        data = self.datas[path]
+        return (relevant(data) or builds_train_op(data)) and bool(self.callers([path]))
 
     def configured(self, path: str, rules) -> dict[str, str]:
         """real -> display path of the files that import this module and

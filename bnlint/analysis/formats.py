@@ -44,10 +44,10 @@ class Formats:
         if df_node is None and api.default_format == "keras" and bound.has("dim_ordering"):  # Keras 1
             df_node, df_val = bound.node("dim_ordering"), _dim_ordering(bound.value("dim_ordering"))
         if df_node is None and bound.star_kwargs:
-            spread = self._spread_arg(call, param, frame)
+            spread = self.spread_arg(call, param, frame)
             if spread is None:
                 return None
-            df_node, df_val = spread
+            df_node, df_val, _ = spread
         if df_node is None:
             # TF1 signatures take data_format later: a format string given
             # positionally from its TF2 position on is the data_format.
@@ -71,12 +71,13 @@ class Formats:
             return Layout(None, True)
         return self.layout_of(df_val, df_node is not None, api.rank, api.default_format)
 
-    def _spread_arg(self, call: ast.Call, param: str, frame: Frame):
-        """(node, value) that ``**kwargs`` give ``param`` when each is a dict
-        this module writes out in full and never changes afterwards
-        (``conv_args = dict(padding="same", data_format=DF)``); (None, None)
-        when none gives it; None when that cannot be known."""
-        found = (None, None)
+    def spread_arg(self, call: ast.Call, param: str, frame: Frame):
+        """(node, value, the spread ``name`` of ``**name``) that ``**kwargs``
+        give ``param`` when each is a dict written out in full and never
+        changed afterwards (``conv_args = dict(padding="same",
+        data_format=DF)``); (None, None, None) when none gives it; None
+        when that cannot be known."""
+        found = (None, None, None)
         for k in call.keywords:
             if k.arg is not None:
                 continue
@@ -85,7 +86,7 @@ class Formats:
                 return None
             node, value = spread.entry(param)
             if node is not None:
-                found = (node, value)
+                found = (node, value, k.value)
         return found
 
     def arg_scope(self, node, frame: Frame):

@@ -59,6 +59,12 @@ class Records:
         node = b.node(param) if param else None
         if node is not None:
             self.momentum_given(api, call, node, b.value(param), frame)
+        elif param and b.star_kwargs:
+            # ``BatchNormalization(**BN_PARAMS)``, a dict written out once (here or in config.py)
+            spread = self.interp.formats.spread_arg(call, param, frame)
+            if spread is not None and spread[0] is not None:
+                # the call takes it at its ``**BN_PARAMS``
+                self.momentum_given(api, call, spread[2], spread[1], frame)
 
     def momentum_given(self, api, call: ast.Call, node: ast.expr, value, frame: Frame, literal=False) -> None:
         """``node``, evaluated to ``value``, is the momentum ``call`` (a batch

@@ -278,6 +278,8 @@ _SITE_WORDS = re.compile(
     rb"|transpose\(|Permute\("  # moves a conv output's channels: a helper ``to_nchw(x)``
     rb"|\.minimize\(|\.apply_gradients\("  # builds a train op: ``solver.get_train_op(loss)``
 )
+# A dict's batch-norm setting: ``{"momentum": 0.1}``, ``dict(decay=0.1)``
+_BN_KEYS = re.compile(rb"['\"](?:momentum|decay|axis)['\"][ \t]*:|\b(?:momentum|decay|axis)[ \t]*=(?!=)")
 # A train op built in a module's code (``opt.minimize(loss)``).
 _TRAINS = re.compile(rb"\.minimize\(|\.apply_gradients\(")
 # A top-level assignment and its continuation lines (a list of layers
@@ -350,9 +352,12 @@ def _own_interface(data: bytes, used: set[str]) -> set[str]:
                 names.add(name)
                 changed = True
     names |= {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(data)}
-    # module-level values built with a batch norm: ``STEM = [Conv2D(...), BatchNormalization()]``
+    # module-level values built with a batch norm: ``STEM = [Conv2D(...), BatchNormalization()]``,
+    # and batch-norm settings to spread: ``BN_PARAMS = {"momentum": 0.1}``
     names |= {
-        m.group(1).decode("latin-1") for m in _TOP_ASSIGN.finditer(data) if _SITE_WORDS.search(m.group(2))
+        m.group(1).decode("latin-1")
+        for m in _TOP_ASSIGN.finditer(data)
+        if _SITE_WORDS.search(m.group(2)) or _BN_KEYS.search(m.group(2))
     }
     # another name for one of those (``cfg = __C``)
     names |= {

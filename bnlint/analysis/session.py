@@ -32,6 +32,7 @@ class Session:
         self._shared: dict[object, object] = {}
         self._imported: dict[tuple[int, bool], list] = {}
         self._callers_elsewhere: dict[tuple, list] = {}
+        self._packages: dict[str, list] = {}  # real path -> its packages' __init__ facts
 
     def shared(self, kind, make):
         """The one object of ``kind`` a rule keeps for this analysis, made
@@ -121,19 +122,18 @@ class Session:
         """The ``__init__`` modules of the packages holding ``module``,
         innermost first: importing ``net.blocks`` runs ``net/__init__.py``
         before ``blocks.py``."""
-        out = []
         here = real(module.path)
-        folder = os.path.dirname(here)
-        while True:
-            init = os.path.join(folder, "__init__.py")
-            if not os.path.isfile(init):
-                return out
-            if init != here and (facts := self.project.facts(init)) is not None:
-                out.append(facts)
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                return out
-            folder = parent
+        if here not in self._packages:
+            self._packages[here] = out = []
+            folder = os.path.dirname(here)
+            while os.path.isfile(init := os.path.join(folder, "__init__.py")):
+                if init != here and (facts := self.project.facts(init)) is not None:
+                    out.append(facts)
+                parent = os.path.dirname(folder)
+                if parent == folder:
+                    break
+                folder = parent
+        return self._packages[here]
 
     def loaded(self, path: str) -> Interpreter | None:
         """The interpreter of the project module at ``path``, its module

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from bnlint.diagnostics import Fix, Replace, SetArg
@@ -10,6 +11,7 @@ from bnlint.rules.base import (
     Rule,
     RuleContext,
     has_any,
+    innermost,
     mentions_channels_first,
     mentions_conv,
     mixed,
@@ -96,6 +98,15 @@ class BatchNormAxis(Rule):
                     "Use the channel axis that follows the image format",
                     (SetArg(ctx.source.span(site.node), "axis", code, site.info["index"]),),
                 )
+            elif (
+                not axis.passed
+                and _default_of_param(ctx, site, axis.node)
+                and len({c.layout.idiomatic_axis for c in site.contexts if c.layout}) == 1
+            ):
+                # ``def bn(x, axis=-1): ... batch_normalization(x, axis=axis)``: the
+                # default is what is wrong for every caller using it; a caller
+                # passing its own keeps it
+                fix = Fix(f"Use the default axis={want}", (Replace(ctx.source.span(axis.node), str(want)),))
             elif len({c.layout.idiomatic_axis for c in contexts if c.layout}) == 1:
                 fix = Fix(
                     f"Use axis={want}",
@@ -113,3 +124,19 @@ class BatchNormAxis(Rule):
                 ctx.diagnostic(self.code, target, message, fix, site=site, layouts=wrong, module=module)
             )
         return out
+
+
+def _default_of_param(ctx, site, node) -> bool:
+    """Whether ``node`` is the default of the parameter the batch norm's
+    ``axis=`` names, in the function holding it."""
+    axis_node = site.info.get("axis_node")
+    if node is None or not isinstance(axis_node, ast.Name) or site.module is not ctx.module:
+        return False
+    fn = innermost(ctx.index.functions, site.node)
+    if fn is None:
+        return False
+    args = fn.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return any(a.arg == axis_node.id and d is node for a, d in pairs)

@@ -152,6 +152,19 @@ def innermost(functions, node):
     return inner
 
 
+def param_default(ctx, site, name: str):
+    """The default node of parameter ``name`` of the function holding the
+    site (``def bn(x, axis=-1)``), or None."""
+    fn = innermost(ctx.index.functions, site.node) if site.module is ctx.module else None
+    if fn is None:
+        return None
+    args = fn.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return next((d for a, d in pairs if a.arg == name), None)
+
+
 def node_contexts(ctx, site) -> list:
     """Every context reaching the site's node, whatever value a caller
     passed there (a fix at the node must be right for all of them)."""

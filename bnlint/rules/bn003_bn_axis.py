@@ -11,11 +11,11 @@ from bnlint.rules.base import (
     Rule,
     RuleContext,
     has_any,
-    innermost,
     mentions_channels_first,
     mentions_conv,
     mixed,
     node_contexts,
+    param_default,
     site_format_param,
 )
 
@@ -130,13 +130,6 @@ def _default_of_param(ctx, site, node) -> bool:
     """Whether ``node`` is the default of the parameter the batch norm's
     ``axis=`` names, in the function holding it."""
     axis_node = site.info.get("axis_node")
-    if node is None or not isinstance(axis_node, ast.Name) or site.module is not ctx.module:
+    if node is None or not isinstance(axis_node, ast.Name):
         return False
-    fn = innermost(ctx.index.functions, site.node)
-    if fn is None:
-        return False
-    args = fn.args
-    positional = args.posonlyargs + args.args
-    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
-    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-    return any(a.arg == axis_node.id and d is node for a, d in pairs)
+    return param_default(ctx, site, axis_node.id) is node

@@ -18,6 +18,7 @@ from bnlint.rules.base import (
     innermost,
     mentions_channels_first,
     mentions_conv,
+    param_default,
 )
 
 
@@ -152,16 +153,34 @@ class DataFormat(Rule):
                 f"{shown} {how}, but its input is a {layout.describe()} conv output; pass data_format='{fmt}'"
             )
             fix = None
+            df_node = site.info.get("df_node")
+            default = param_default(ctx, site, df_node.id) if isinstance(df_node, ast.Name) else None
             if len({c.layout.last for c in site.contexts if c.layout}) == 1 and not site.info.get("scoped"):
-                q = ctx.quote(site.info.get("df_node"))
-                fix = Fix(
-                    f"Use data_format={q}{fmt}{q}",
-                    (
-                        SetArg(
-                            ctx.source.span(site.node), "data_format", f"{q}{fmt}{q}", site.info["df_index"]
+                q = ctx.quote(df_node)
+                if (
+                    isinstance(default, ast.Constant)
+                    and default.value == got
+                    and not _passed_by_a_caller(ctx, site, df_node.id)
+                ):
+                    # ``def bn(x, data_format="NHWC")``: the default is what every caller
+                    # here uses; one passing its own keeps it
+                    q = ctx.quote(default)
+                    fix = Fix(
+                        f"Use the default data_format={q}{fmt}{q}",
+                        (Replace(ctx.source.span(default), f"{q}{fmt}{q}"),),
+                    )
+                else:
+                    fix = Fix(
+                        f"Use data_format={q}{fmt}{q}",
+                        (
+                            SetArg(
+                                ctx.source.span(site.node),
+                                "data_format",
+                                f"{q}{fmt}{q}",
+                                site.info["df_index"],
+                            ),
                         ),
-                    ),
-                )
+                    )
             elif site.info.get("df_node") is None and not site.info.get("scoped"):
                 # a helper whose callers pass different formats: follow its own parameter
                 param = _slim_format_param(site.info.get("scope"))
@@ -316,3 +335,22 @@ class DataFormat(Rule):
             code = f"{{**{params_node.id}, {q}data_format{q}: {value}}}"
             return SetArg(ctx.source.span(site.node), "normalizer_params", code), target
         return None, target
+
+
+def _passed_by_a_caller(ctx, site, param: str) -> bool:
+    """Whether a call of the function holding the site, in this module or
+    another analysed with it, passes ``param`` (or may, through a star)."""
+    fn = innermost(ctx.index.functions, site.node)
+    names = [p for p, _ in params_of(fn)]
+    index = names.index(param) if param in names else None
+    calls = list(ctx.module.callers(fn.name)) if ctx.module is not None else []
+    if ctx.session is not None:
+        calls += [c for _, c in ctx.session.callers_elsewhere(ctx.module, [fn.name])]
+    for call in calls:
+        if any(k.arg in (param, None) for k in call.keywords) or any(
+            isinstance(a, ast.Starred) for a in call.args
+        ):
+            return True
+        if index is not None and len(call.args) > index:
+            return True
+    return False

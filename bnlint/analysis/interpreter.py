@@ -744,6 +744,12 @@ def _joins_elsewhere(p: Partial, node: ast.Call) -> bool:
     into the partial's own call: an argument bound to a parameter some rule
     reads (an axis, a format, a momentum, ...) must be a literal, as its
     node then stands in the other module's code."""
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return False
+    if isinstance(p.target, Func):
+        # a project function: its own code holds the sites, and a value a
+        # caller passes carries where it is written
+        return True
     api = catalog.lookup(p.target) if isinstance(p.target, str) else None
     if api is None:
         return all(_written_constant(a) for a in node.args + [k.value for k in node.keywords])

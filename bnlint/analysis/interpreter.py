@@ -56,6 +56,8 @@ from bnlint.analysis.values import (
 # later or elsewhere (lambdas, comprehensions).
 _OPAQUE_EXPRS = (ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _PARAM_METHODS = ("assign", "assign_sub", "assign_add")
+# Keras Model methods that run the model's ``call`` on the data they are given
+_RUNS_CALL = ("fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch", "build")
 
 
 class Interpreter:
@@ -619,6 +621,17 @@ class Interpreter:
             owner = self.ev(func.value, frame)  # ``EMA(0.1).apply(...)``, ``Net(...).build(x)``
             if isinstance(owner, Instance) and isinstance(owner.attribute(attr), Func):
                 return False, None, owner
+        if (
+            attr in _RUNS_CALL
+            and isinstance(owner, Instance)
+            and owner.cls.keras_layer
+            and owner.cls.called is not None
+            and owner.attrs is not None
+        ):
+            # ``net = Net("channels_first"); net.fit(x, y)``: Keras runs this
+            # object's ``call`` on data whose layout the convs inside decide
+            self.call_object(owner, node, [None], {}, frame)
+            return True, None, None
         if isinstance(owner, MovingAverage) and attr == "apply":
             args = [self.ev(a, frame) for a in node.args if not isinstance(a, ast.Starred)]
             self.effects.apply_moving_average(owner, node, args, frame)

@@ -269,6 +269,7 @@ class ClassInfo:
     # hands its arguments on with ``super().__init__(axis=1, ...)``: that
     # catalog layer, built by that call
     forwards_to: str | None = None
+    _stored: set | None = field(default=None, repr=False)  # the attributes its methods assign on self
 
     def attr(self, name: str, default=None):
         """``self.name`` as this class's code, or its bases', sets it."""
@@ -277,6 +278,27 @@ class ClassInfo:
     def class_var(self, name: str, default=None):
         """``Cls.name``: a constant its body, or a base's, assigns."""
         return self._nearest("class_vars", name, default)
+
+    def stores_self(self, name: str) -> bool:
+        """Whether a method of this class, or one it inherits, assigns
+        ``self.name`` (a ``__post_init__``, a setter): then the class
+        body's value may not be an object's."""
+        if self._stored is None:
+            stored = set()
+            for method in self.methods.values():
+                args = method.node.args.posonlyargs + method.node.args.args
+                me = args[0].arg if args else None
+                for n in ast.walk(method.node):
+                    targets = n.targets if isinstance(n, ast.Assign) else [getattr(n, "target", None)]
+                    for t in targets:
+                        if (
+                            isinstance(t, ast.Attribute)
+                            and isinstance(t.value, ast.Name)
+                            and t.value.id == me
+                        ):
+                            stored.add(t.attr)
+            self._stored = stored  # ``methods`` holds the inherited ones too
+        return name in self._stored
 
     def class_var_names(self) -> set[str]:
         """The constants this class's body, or a base's, assigns."""
@@ -323,6 +345,8 @@ class Instance:
             return self.attrs[name]
         value = self.cls.attr(name, _UNSET)
         if value is _UNSET:
+            if self.cls.stores_self(name):
+                return None  # set by a method this object may have run
             value = self.cls.class_var(name, _UNSET)
         return self.cls.methods.get(name) if value is _UNSET else value
 

@@ -14,6 +14,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.constants import is_literal
 from bnlint.analysis.index import statements_in
 from bnlint.analysis.names import dotted
+from bnlint.analysis.project import real
 from bnlint.analysis.signature import bind
 from bnlint.rules.base import innermost
 from bnlint.rules.bn_config import dict_assigned, dict_value
@@ -190,7 +191,10 @@ def train_op_callers(ctx, ops) -> list:
         return []
     out = []
     for interp, _ in session.callers_elsewhere(ctx.module, names):
-        if interp is not None and all(m is not interp.module for m in out):
+        if interp is None or any(m is interp.module for m in out):
+            continue
+        # the call is read by name: the caller must import this module
+        if any(real(m.path) == real(ctx.module.path) for m in session.imported_modules(interp.module)):
             out.append(interp.module)
     return out
 

@@ -501,6 +501,9 @@ _add(
     "",
     "record_class",
 )
+# a record class's field with a default: ``data_format: str = field(default="NCHW")``,
+# ``model: ModelConfig = field(default_factory=ModelConfig)``
+_add(["dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field"], "", "record_field")
 
 # --- moving averages of a hand-written batch norm's statistics ---------------------
 # Their decay is a batch norm momentum when what they average is a moments'
@@ -585,7 +588,7 @@ def outside_libraries() -> frozenset[str]:
     """The catalog's names outside TensorFlow and Keras (``easydict.EasyDict``)
     and the modules that hold them (``import types``): the import tables
     track these too."""
-    names = of_effect("namespace", "record_class")
+    names = of_effect("namespace", "record_class", "record_field")
     return names | frozenset(n.rsplit(".", 1)[0] for n in names)
 
 

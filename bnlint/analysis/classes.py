@@ -42,6 +42,14 @@ class Classes:
                 for t in targets:
                     if isinstance(t, ast.Name):
                         info.class_vars[t.id] = value
+            elif (
+                isinstance(item, ast.AnnAssign)
+                and isinstance(item.target, ast.Name)
+                and item.value is not None
+            ):
+                field_default = self._field_default(item.value, frame)
+                if field_default is not None:
+                    info.class_vars[item.target.id] = field_default
         for base in info.bases:
             for name in base.methods:
                 if name not in info.methods:
@@ -131,6 +139,24 @@ class Classes:
         sargs = [interp.ev(a, inner) for a in sup.args]
         skws = {k.arg: interp.ev(k.value, inner) for k in sup.keywords if k.arg}
         return interp.effects.apply(cls.forwards_to, sup, sargs, skws, inner)
+
+    def _field_default(self, value: ast.expr, frame: Frame):
+        """A record field's default written through ``field(...)``:
+        ``default=`` a constant, or ``default_factory=`` a project record
+        class (an object with its class's defaults); None otherwise."""
+        if not isinstance(value, ast.Call):
+            return None
+        api = catalog.lookup(self.interp.module.imports.resolve(value.func))
+        if api is None or api.effect != "record_field":
+            return None
+        for k in value.keywords:
+            if k.arg == "default" and isinstance(k.value, _CLASS_CONSTANTS):
+                return self.interp.ev(k.value, frame)
+            if k.arg in ("default_factory", "factory") and isinstance(k.value, (ast.Name, ast.Attribute)):
+                made = self.interp.ev(k.value, frame)
+                if isinstance(made, ClassInfo) and made.methods.get("__init__") is None:
+                    return Instance(made)
+        return None
 
     def fields(self, cls: ClassInfo) -> list[str] | None:
         """The constructor's fields of a record class (a dataclass, an

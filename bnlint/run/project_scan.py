@@ -250,8 +250,8 @@ class ImportGraph:
 
 # A class body's format field: ``    data_format = "NCHW"`` / ``    data_format: str = "NCHW"``
 _CLASS_FORMAT = re.compile(
-    rb"^[ \t]+\w+[ \t]*(?::[^=\n]*)?=[ \t]*[rbuRBU]?['\"]"
-    rb"(?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
+    rb"^[ \t]+\w+[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]*field\((?:[^)\n]*,)?[ \t]*default[ \t]*=[ \t]*)?"
+    rb"[rbuRBU]?['\"](?:channels_first|channels_last|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC)['\"]",
     re.M,
 )
 # ``cfg = Config(...)`` at the top level
@@ -296,13 +296,14 @@ _FORMAT_CONSTANT = re.compile(
 
 
 def _format_classes(data: bytes) -> set[str]:
-    """Top-level config classes whose body (or a base's in this module)
-    gives a format (``data_format: str = "channels_first"``), and the
+    """Top-level config classes whose body gives a format
+    (``data_format: str = "channels_first"``, or ``field(default=...)``),
+    the classes of this module that subclass or hold one, and the
     module-level objects made from them (``cfg = Config()``)."""
     if b"class" not in data:
         return set()
     found: set[str] = set()
-    bases: dict[str, bytes] = {}
+    others: dict[str, bytes] = {}  # the other classes, with their text
     for m in _TOP_BLOCK.finditer(data):
         if not m.group(0).startswith(b"class"):
             continue
@@ -310,14 +311,14 @@ def _format_classes(data: bytes) -> set[str]:
         if _CLASS_FORMAT.search(m.group(2)):
             found.add(name)
         else:
-            bases[name] = m.group(2).split(b":", 1)[0]
+            others[name] = m.group(2)
     changed = bool(found)
-    while changed:  # a subclass of one is one too
+    while changed:  # a subclass of one, or a class holding one (``field(default_factory=Model)``), is one too
         changed = False
-        for name, text in list(bases.items()):
+        for name, text in list(others.items()):
             if not found.isdisjoint(_words(text)):
                 found.add(name)
-                del bases[name]
+                del others[name]
                 changed = True
     if found:
         found |= {

@@ -111,6 +111,29 @@ def test_fix_of_a_helper_after_its_caller_leaves_nothing_stale(project):
     assert run("check", "--no-cache", ".").exit_code == 0
 
 
+def test_train_op_built_elsewhere_is_reported_at_the_checked_call(tmp_path, monkeypatch):
+    """Pre-commit with only train.py staged: the train op solver.py builds
+    for train.py's loss is reported at the call, naming solver.py."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\n\n\ndef net(x, is_training):\n"
+        "    x = tf.layers.conv2d(x, 8, 3, use_bias=False)\n"
+        "    return tf.layers.batch_normalization(x, training=is_training)\n"
+    )
+    (tmp_path / "solver.py").write_text(
+        "import tensorflow as tf\n\n\ndef get_train_op(loss):\n"
+        "    return tf.train.AdamOptimizer(1e-3).minimize(loss)\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import tensorflow as tf\n\nfrom model import net\nfrom solver import get_train_op\n\n\n"
+        "def main(images):\n    loss = tf.reduce_mean(net(images, True))\n    return get_train_op(loss)\n"
+    )
+    r = run("check", "--no-cache", "train.py")
+    assert "train.py:9:12: BN007" in r.output and "(in solver.py:5; fix it there)" in r.output, r.output
+    whole = run("check", "--no-cache", ".")
+    assert "solver.py:5:12: BN007" in whole.output and "train.py" not in whole.output, whole.output
+
+
 def test_unresolvable_or_ambiguous_import_is_silent(project):
     (project / "sub").mkdir()
     (project / "sub" / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))

@@ -186,6 +186,9 @@ class Rule:
     fix_safety: str = "safe"
     needs_conv: bool = True  # its findings need a conv spelled in the file
     needs_analysis: bool = True  # reads the layout analysis' sites (not only the syntax)
+    # a syntax rule whose findings in a module read only for others can
+    # still reach a checked caller (through their feeders)
+    reaches_callers: bool = False
 
     def check(self, ctx: RuleContext) -> list[Diagnostic]:
         raise NotImplementedError

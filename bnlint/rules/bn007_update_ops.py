@@ -23,6 +23,7 @@ class UpdateOpsNotRun(Rule):
     summary = "train op built without the batch norm updates in UPDATE_OPS: moving statistics never change"
     needs_conv = False
     needs_analysis = False
+    reaches_callers = True  # a train op built by solver.py, reported at train.py's call
 
     def may_fire(self, data: bytes) -> bool:
         # the train op is built here; the batch norm may be in another module
@@ -33,7 +34,8 @@ class UpdateOpsNotRun(Rule):
         if not ops:
             return []
         modules = project_modules(ctx)
-        callers = train_op_callers(ctx, ops)
+        calls = train_op_callers(ctx, ops)
+        callers = list({id(m): m for m, _ in calls}.values())
         # the updates may be run around the call (``with control_dependencies(...): get_train_op(loss)``)
         if any(runs_updates(m.source.data if m.source else b"") for m in modules + callers):
             return []
@@ -65,7 +67,12 @@ class UpdateOpsNotRun(Rule):
                 (WrapWith(ctx.source.span(op.statement), header),),
             )
             d = ctx.diagnostic(self.code, op.call, message, fix)
-            out.append(_with_related(d, related))
+            # reported at the call that hands it the loss when only the caller is checked
+            feeders = tuple(
+                (Related(m.path, m.source.span(call), "hands the loss to the train op built here"),)
+                for m, call in calls
+            )
+            out.append(dataclasses.replace(_with_related(d, related), feeders=feeders))
         return out
 
 

@@ -179,9 +179,9 @@ def project_modules(ctx):
 
 
 def train_op_callers(ctx, ops) -> list:
-    """The other modules calling the functions that build ``ops``
-    (``solver.get_train_op(loss)`` in train.py): the loss, and the model
-    it comes from, are theirs."""
+    """(module, call) of the calls in other modules of the functions that
+    build ``ops`` (``solver.get_train_op(loss)`` in train.py): the loss,
+    and the model it comes from, are theirs."""
     session = ctx.session
     if session is None or session.project is None:
         return []
@@ -190,12 +190,11 @@ def train_op_callers(ctx, ops) -> list:
     if not names:
         return []
     out = []
-    for interp, _ in session.callers_elsewhere(ctx.module, names):
-        if interp is None or any(m is interp.module for m in out):
-            continue
+    here = real(ctx.module.path)
+    for interp, call in session.callers_elsewhere(ctx.module, names):
         # the call is read by name: the caller must import this module
-        if any(real(m.path) == real(ctx.module.path) for m in session.imported_modules(interp.module)):
-            out.append(interp.module)
+        if interp is not None and any(real(m.path) == here for m in session.imported_modules(interp.module)):
+            out.append((interp.module, call))
     return out
 
 

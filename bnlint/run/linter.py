@@ -203,11 +203,15 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
         modules.setdefault(_key(e.path), f)  # a module only the syntax rules read
     for facts in modules.values():
         sites = session.sites.in_module(facts)
-        if not any(True for _ in sites) and _key(facts.path) not in checked:
-            continue
+        # a module read only for the checked ones: its findings can reach
+        # them only through sites, or a syntax rule's feeders (BN007's train
+        # op built by solver.py for train.py's loss)
+        bare = not any(True for _ in sites) and _key(facts.path) not in checked
         ctx = RuleContext(facts.source, facts.tree, facts.imports, sites, facts.index, facts, session)
         data = facts.source.data if facts.source is not None else None
         for rule in rules:
+            if bare and (rule.needs_analysis or not rule.reaches_callers):
+                continue
             # a syntax rule reads only this module's code: its prefilter holds here
             if not rule.needs_analysis and data is not None and not rule.may_fire(data):
                 continue

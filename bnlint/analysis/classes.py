@@ -15,8 +15,9 @@ from bnlint.analysis.values import ClassInfo, Func, Instance
 
 # Catalog layers a project class may stand for: renamed, or built through super().__init__.
 _FORWARDABLE = ("bn_layer", "conv_layer")
-# Class-body values read as class constants (``data_format = "NCHW"``, ``bn_axis = -1``).
+# Decorators and bases whose classes take their fields from the constructor.
 _RECORD_CLASSES = frozenset(catalog.lookup(n) for n in catalog.of_effect("record_class"))
+# Class-body values read as class constants (``data_format = "NCHW"``, ``bn_axis = -1``).
 _CLASS_CONSTANTS = (ast.Constant, ast.UnaryOp, ast.Tuple, ast.List, ast.Name, ast.Attribute)
 
 

@@ -518,8 +518,8 @@ class Interpreter:
         """Call the partial's target as ``target(*p.args, *args, **p.kws, **kws)``."""
         if p.interp is not None and p.interp is not self:
             # made in another module: the merged call is that module's code
-            # (its sites and fixes go there), so only literal arguments of
-            # this call can join it, and the tensor and arguments no rule reads
+            # (its sites and fixes go there), so this call's arguments join
+            # it only as _joins_elsewhere allows
             if not _joins_elsewhere(p, node):
                 return None
             env = p.env if isinstance(p.env, Frame) else p.interp.frame
@@ -772,12 +772,10 @@ def _joins_elsewhere(p: Partial, node: ast.Call) -> bool:
     read |= {api.params[v] for v in kept.values() if type(v) is int and v < len(api.params)}
     first = len(p.call.args) - 1  # the partial's own positions come first
     for i, a in enumerate(node.args):
-        if isinstance(a, ast.Starred):
-            return False
         param = api.params[first + i] if first + i < len(api.params) else None
         if (param is None or param in read) and not _written_constant(a):
             return False
-    return all(k.arg is not None and (k.arg not in read or _written_constant(k.value)) for k in node.keywords)
+    return all(k.arg not in read or _written_constant(k.value) for k in node.keywords)
 
 
 def _written_constant(node) -> bool:

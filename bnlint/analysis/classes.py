@@ -170,16 +170,12 @@ class Classes:
             for item in cls.node.body
             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
         ]
-        if any(catalog.lookup(imports.resolve(m)) in _RECORD_CLASSES for m in marks):
-            inherited = []
-            for base in cls.bases:
-                inherited += base.interp.classes.fields(base) or []
-            return [f for f in inherited if f not in own] + own
-        for base in cls.bases:
-            # a subclass of a record class is one too (its own fields after the base's)
-            if (inherited := base.interp.classes.fields(base)) is not None:
-                return [f for f in inherited if f not in own] + own
-        return None
+        of_bases = [f for base in cls.bases if (f := base.interp.classes.fields(base)) is not None]
+        # a subclass of a record class is one too (its own fields after the bases')
+        if not of_bases and not any(catalog.lookup(imports.resolve(m)) in _RECORD_CLASSES for m in marks):
+            return None
+        inherited = [name for fields in of_bases for name in fields]
+        return [f for f in dict.fromkeys(inherited) if f not in own] + own
 
     def built_from_fields(self, cls: ClassInfo, fields: list[str], node: ast.Call, args, kws, frame: Frame):
         """``Config("channels_last", momentum=0.9)``: an object whose fields

@@ -264,24 +264,24 @@ def _words(data: bytes) -> set[str]:
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# A train op built in a module's code (``opt.minimize(loss)``).
+_TRAINS = re.compile(rb"\.minimize\(|\.apply_gradients\(")
 # What a caller must have to hand a helper something that matters: a conv
 # (or a conv helper spelled so), a batch norm, or a format.
 _CONTRIBUTES = re.compile(
     rb"onv|atch_norm|BatchNorm|moments|ormaliz|channels_|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC|data_format|dim_ordering"
     rb"|Sequential"  # threads layers another module made through each other
-    rb"|\.minimize\(|\.apply_gradients\("  # trains a graph the modules it calls build
+    rb"|" + _TRAINS.pattern  # trains a graph the modules it calls build
 )
 # A top-level ``def`` / ``class`` and its body, up to the next top-level line.
 _TOP_BLOCK = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)(.*?)(?=^\S|\Z)", re.M | re.S)
 _SITE_WORDS = re.compile(
     rb"atch_norm|BatchNorm|moments|ormaliz|channels_first|NCHW|NCW|NCDHW|data_format|set_image|arg_scope"
     rb"|transpose\(|Permute\("  # moves a conv output's channels: a helper ``to_nchw(x)``
-    rb"|\.minimize\(|\.apply_gradients\("  # builds a train op: ``solver.get_train_op(loss)``
+    rb"|" + _TRAINS.pattern  # builds a train op: ``solver.get_train_op(loss)``
 )
 # A dict's batch-norm setting: ``{"momentum": 0.1}``, ``dict(decay=0.1)``
 _BN_KEYS = re.compile(rb"['\"](?:momentum|decay|axis)['\"][ \t]*:|\b(?:momentum|decay|axis)[ \t]*=(?!=)")
-# A train op built in a module's code (``opt.minimize(loss)``).
-_TRAINS = re.compile(rb"\.minimize\(|\.apply_gradients\(")
 # A top-level assignment and its continuation lines (a list of layers
 # closes with a bracket in the first column).
 _TOP_ASSIGN = re.compile(rb"^(\w+)[ \t]*=(?!=)(.*?)(?=^[^\s)\]}]|\Z)", re.M | re.S)
@@ -303,7 +303,7 @@ def _format_classes(data: bytes) -> set[str]:
     if b"class" not in data:
         return set()
     found: set[str] = set()
-    others: dict[str, bytes] = {}  # the other classes, with their text
+    others: dict[str, bytes] = {}  # the other classes' text
     for m in _TOP_BLOCK.finditer(data):
         if not m.group(0).startswith(b"class"):
             continue
@@ -312,21 +312,27 @@ def _format_classes(data: bytes) -> set[str]:
             found.add(name)
         else:
             others[name] = m.group(2)
-    changed = bool(found)
-    while changed:  # a subclass of one, or a class holding one (``field(default_factory=Model)``), is one too
-        changed = False
-        for name, text in list(others.items()):
-            if not found.isdisjoint(_words(text)):
-                found.add(name)
-                del others[name]
-                changed = True
+    # a subclass of one, or a class holding one (``field(default_factory=Model)``), is one too
     if found:
+        _grow(found, {n: _words(t) for n, t in others.items()})
         found |= {
             m.group(1).decode("latin-1")
             for m in _TOP_INSTANCE.finditer(data)
             if m.group(2).decode("latin-1") in found
         }
     return found
+
+
+def _grow(found: set[str], others: dict[str, set[str]]) -> None:
+    """Add to ``found`` every name of ``others`` whose words name one
+    already found, until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        for name, words in others.items():
+            if name not in found and not found.isdisjoint(words):
+                found.add(name)
+                changed = True
 
 
 def _own_interface(data: bytes, used: set[str]) -> set[str]:
@@ -344,14 +350,9 @@ def _own_interface(data: bytes, used: set[str]) -> set[str]:
                 blocks[name] = words
             else:
                 names.add(name)
-    blocks = {n: w for n, w in blocks.items() if n not in names}
-    changed = True
-    while changed:  # a function calling one of those is one too
-        changed = False
-        for name, words in blocks.items():
-            if name not in names and not names.isdisjoint(words):
-                names.add(name)
-                changed = True
+    _grow(
+        names, {n: w for n, w in blocks.items() if n not in names}
+    )  # a function calling one of those is one too
     names |= {m.group(1).decode() for m in _FORMAT_CONSTANT.finditer(data)}
     # module-level values built with a batch norm: ``STEM = [Conv2D(...), BatchNormalization()]``,
     # and batch-norm settings to spread: ``BN_PARAMS = {"momentum": 0.1}``

@@ -158,3 +158,19 @@ def test_whole_run_cache_follows_modules_outside_the_run(project):
     (project / "ops.py").write_text(OPS.replace("[0, 1, 2]", "[0]"))
     r = run("check", "app")
     assert r.exit_code == 1 and "(in ops.py:9; fix it there)" in r.output, r.output
+
+
+def test_dataclass_field_momentum_is_named_as_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.py").write_text(
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Config:\n    bn_momentum: float = 0.1\n"
+    )
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\n\nfrom config import Config\n\n\ndef block(x, cfg=Config()):\n"
+        "    x = tf.keras.layers.Conv2D(8, 3, use_bias=False)(x)\n"
+        "    return tf.keras.layers.BatchNormalization(momentum=cfg.bn_momentum)(x)\n"
+    )
+    r = run("check", "--no-cache", ".")
+    assert "config.py:6:26: BN009 `bn_momentum = 0.1`, the momentum of `BatchNormalization`" in r.output, (
+        r.output
+    )

@@ -183,6 +183,8 @@ def _spelled(tree, node, text: str, passed: bool) -> str:
         if isinstance(n, ast.ClassDef):
             owners.update((id(m), n.name) for m in n.body)
     for n in ast.walk(tree):
+        if isinstance(n, ast.AnnAssign) and n.value is node and isinstance(n.target, ast.Name):
+            return f"`{n.target.id} = {text}`"  # a dataclass field: ``bn_momentum: float = 0.1``
         if isinstance(n, ast.Assign) and n.value is node and len(n.targets) == 1:
             target = n.targets[0]
             if isinstance(target, ast.Name):

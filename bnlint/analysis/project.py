@@ -106,12 +106,24 @@ class Project:
             return file_of(os.path.join(base, *parts)) if parts else file_of(base)
         if not parts or parts[0] in _NEVER:
             return None
-        found = {
-            real(f)
-            for root in self.roots_for(folder)
-            if (f := file_of(os.path.join(root, *parts))) is not None
-        }
+        roots = self.roots_for(folder) + self._enclosing_root(folder, parts[0])
+        found = {real(f) for root in roots if (f := file_of(os.path.join(root, *parts))) is not None}
         return found.pop() if len(found) == 1 else None
+
+    @staticmethod
+    def _enclosing_root(folder: str, top: str) -> tuple[str, ...]:
+        """The folder above the nearest enclosing folder named ``top``:
+        ``import awesome_gans.modules`` from awesome_gans/lsgan/ (folders
+        without ``__init__.py``, run as ``python -m awesome_gans.lsgan.x``
+        from above them) can only mean that folder's module."""
+        cur = folder
+        while True:
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                return ()
+            if os.path.basename(cur) == top:
+                return (parent,)
+            cur = parent
 
     def package_dir(self, path: str) -> str | None:
         """The folder whose submodules ``path`` (an ``__init__.py``) holds."""

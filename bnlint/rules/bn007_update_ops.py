@@ -9,11 +9,11 @@ from bnlint.rules.base import Rule, RuleContext, has_any
 from bnlint.rules.tf1_training import (
     imported_closure,
     project_modules,
+    reached_batch_norms,
     runs_updates,
     tf_prefix,
     train_op_callers,
     train_ops,
-    update_ops_batch_norms,
 )
 
 
@@ -41,7 +41,7 @@ class UpdateOpsNotRun(Rule):
             return []
         if callers:
             modules = imported_closure(ctx.session, modules + callers)
-        norms = [(m, call, name) for m in modules for call, name in update_ops_batch_norms(m)]
+        norms = reached_batch_norms(modules, [ctx.module] + callers)
         if not norms:
             return []
         module, bn, name_node = norms[0]

@@ -156,6 +156,51 @@ def update_ops_batch_norms(ctx) -> list[tuple[ast.Call, ast.expr]]:
     return out
 
 
+def reached_batch_norms(modules, roots) -> list[tuple]:
+    """(module, call, name node) of the batch norms of ``modules`` that the
+    code of ``roots`` (the modules building and feeding the train op) can
+    run: every one of a root's own; in another module, those at its top
+    level or inside a top-level function or class that the reached code
+    names (``t.batch_norm(x)`` reaches modules.py's ``batch_norm``, and
+    then what its body names).  A helper module's batch norm that the
+    model never calls puts nothing in UPDATE_OPS."""
+    root_ids = {id(m) for m in roots}
+    words: set[str] = set()
+    for m in roots:
+        words |= m.index.words_in(1, len(m.index.lines))
+    defs = [
+        (m, d)
+        for m in modules
+        if id(m) not in root_ids
+        for d in m.index.tree.body
+        if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
+    reached: set[int] = set()
+    grew = True
+    while grew:
+        grew = False
+        for m, d in defs:
+            if id(d) not in reached and d.name in words:
+                reached.add(id(d))
+                words |= m.index.words_in(d.lineno, d.end_lineno)
+                grew = True
+    out = []
+    for m in modules:
+        for call, name in update_ops_batch_norms(m):
+            if id(m) in root_ids or _in_reached_def(m, call, reached):
+                out.append((m, call, name))
+    return out
+
+
+def _in_reached_def(module, call, reached: set[int]) -> bool:
+    for d in module.index.tree.body:
+        if d.lineno <= call.lineno <= d.end_lineno and isinstance(
+            d, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ):
+            return id(d) in reached
+    return True  # runs at import
+
+
 def _scoped_in_place(ctx) -> bool:
     """An ``arg_scope`` in the module gives batch_norm ``updates_collections=None``."""
     if not ctx.index.mentions("updates_collections"):

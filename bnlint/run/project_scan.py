@@ -382,12 +382,17 @@ def groups(members: list[str], graph: ImportGraph) -> list[list[str]]:
             x = parent[x]
         return x
 
-    for m in members:
+    # a module a member imports joins the walk: ``import net`` reaches
+    # net/layers/norm.py through the packages re-exporting it
+    todo = list(members)
+    while todo:
+        m = todo.pop()
         for t in graph.imports(m):
             if t not in parent:
                 if not graph.matters(t):
                     continue
                 parent[t] = t
+                todo.append(t)
             parent[find(m)] = find(t)
     out: dict[str, list[str]] = {}
     for m in members:

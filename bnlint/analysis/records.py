@@ -9,7 +9,7 @@ from bnlint.analysis import catalog
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.signature import bind
-from bnlint.analysis.values import DictLit, Float, Int, IntList, Moments, Param, Seq, ShapeSlice, Tensor
+from bnlint.analysis.values import DictLit, Float, Func, Int, IntList, Moments, Param, Seq, ShapeSlice, Tensor
 
 _SLIM_BATCH_NORM = "slim.batch_norm"
 
@@ -129,8 +129,12 @@ class Records:
             if fn_scope is None or fn_scope is _OPAQUE or len(call.args) > api.params.index("normalizer_fn"):
                 return
             fn_node, fn_name = fn_scope.node, fn_scope.name
-        elif fn_name is None and self.interp.lookup(fn_node, frame) is not None:
-            return
+        if fn_name is None:
+            fn = fn_scope.value if fn_scope is not None else self.interp.lookup(fn_node, frame)
+            if isinstance(fn, Func):
+                self._project_normalizer(fn, api, b, call, layout, frame)
+            if fn is not None:
+                return
         # an arg_scope over the batch norm itself gives it its data_format
         bn_format = Formats.scoped_arg(frame, fn_name, "data_format") if fn_name else None
         if bn_format is _OPAQUE:
@@ -166,6 +170,24 @@ class Records:
             bn_format=bn_format,
             conv_format=Formats.scoped_arg(frame, api.name, "data_format"),
         )
+
+    def _project_normalizer(self, fn: Func, api, b, call: ast.Call, layout, frame: Frame) -> None:
+        """``normalizer_fn=ops.batch_norm``, a project function: slim calls
+        it as ``fn(conv_output, **normalizer_params)``; run it so."""
+        params_node = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
+        if params_node is not None:
+            params = self.interp.ev(params_node, frame)
+        else:
+            scoped = Formats.scoped_arg(frame, api.name, "normalizer_params")
+            if scoped is _OPAQUE or (scoped is None and b.star_kwargs):
+                return
+            params = scoped.value if scoped is not None else {}
+        if isinstance(params, DictLit) and params.complete:
+            params = dict(params.items)
+        if not isinstance(params, dict):
+            return  # params it cannot read may hold the format
+        x = Tensor(layout, origin=(self.module, call), fresh=True, made_in=id(frame.scope))
+        self.interp.session.calls.call(fn, call, [x], params, None, self.interp, frame)
 
     def param_shape(self, call, shape, frame):
         """A variable created with a readable literal or dynamic shape."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from bnlint.analysis.index import statements_in
 from bnlint.analysis.layout import Layout
 
 
@@ -251,6 +252,24 @@ class Namespace:
         self.entries[name] = None if name in self.entries and not same(self.entries[name], value) else value
 
 
+def _self_stores(fn: ast.FunctionDef) -> frozenset:
+    """The attributes ``fn`` assigns on its first parameter, kept on the
+    node: a library's base class methods are inherited by hundreds of
+    classes."""
+    found = getattr(fn, "bnlint_self_stores", None)
+    if found is None:
+        args = fn.args.posonlyargs + fn.args.args
+        me = args[0].arg if args else None
+        stores = set()
+        for n in statements_in(fn.body):
+            targets = n.targets if isinstance(n, ast.Assign) else [getattr(n, "target", None)]
+            for t in targets:
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me:
+                    stores.add(t.attr)
+        found = fn.bnlint_self_stores = frozenset(stores)
+    return found
+
+
 @dataclass(eq=False)
 class ClassInfo:
     node: ast.ClassDef
@@ -284,20 +303,8 @@ class ClassInfo:
         ``self.name`` (a ``__post_init__``, a setter): then the class
         body's value may not be an object's."""
         if self._stored is None:
-            stored = set()
-            for method in self.methods.values():
-                args = method.node.args.posonlyargs + method.node.args.args
-                me = args[0].arg if args else None
-                for n in ast.walk(method.node):
-                    targets = n.targets if isinstance(n, ast.Assign) else [getattr(n, "target", None)]
-                    for t in targets:
-                        if (
-                            isinstance(t, ast.Attribute)
-                            and isinstance(t.value, ast.Name)
-                            and t.value.id == me
-                        ):
-                            stored.add(t.attr)
-            self._stored = stored  # ``methods`` holds the inherited ones too
+            # ``methods`` holds the inherited ones too: each is read once per run
+            self._stored = set().union(*(_self_stores(m.node) for m in self.methods.values()))
         return name in self._stored
 
     def class_var_names(self) -> set[str]:

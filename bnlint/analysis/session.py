@@ -72,6 +72,11 @@ class Session:
             own = on_import
         members = self.project.members
         others = {v for m in members if m is not module for v in m.keras_format_settings}
+        if module.format_test is not None and on_import is None:
+            # written for both formats, and another module picks one at run
+            # time (``K.set_image_data_format(fmt)`` after reading flags): a
+            # layer wrong under the default is wrong, as in the module alone
+            others.discard(None)
         return own if others <= {own} else None
 
     def imported_modules(self, module, at_import: bool = False) -> list:

@@ -41,7 +41,7 @@ class UpdateOpsNotRun(Rule):
             return []
         if callers:
             modules = imported_closure(ctx.session, modules + callers)
-        norms = reached_batch_norms(modules, [ctx.module] + callers)
+        norms = reached_batch_norms(ctx.session, modules, [ctx.module] + callers)
         if not norms:
             return []
         module, bn, name_node = norms[0]

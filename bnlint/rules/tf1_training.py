@@ -16,7 +16,7 @@ from bnlint.analysis.index import statements_in
 from bnlint.analysis.names import dotted
 from bnlint.analysis.project import real
 from bnlint.analysis.signature import bind
-from bnlint.rules.base import innermost
+from bnlint.rules.base import RuleContext, innermost
 from bnlint.rules.bn_config import dict_assigned, dict_value
 from bnlint.rules.project_defs import function_def
 
@@ -118,12 +118,14 @@ def _is_none(node) -> bool:
     return is_literal(node, None)
 
 
-def update_ops_batch_norms(ctx) -> list[tuple[ast.Call, ast.expr]]:
+def update_ops_batch_norms(ctx, session) -> list[tuple[ast.Call, ast.expr]]:
     """Batch norms that may run in training mode and leave their moving
     statistics' updates in ``UPDATE_OPS``: (the call, the node naming the
-    batch norm: the call's function, or a slim conv's ``normalizer_fn``)."""
+    batch norm: the call's function, or a slim conv's ``normalizer_fn``).
+    ``ctx``: a module's facts; ``session`` finds the project functions that
+    build its arg_scopes."""
     out = []
-    in_place = _scoped_in_place(ctx)
+    in_place = _scoped_in_place(ctx, session)
     for call in ctx.index.calls:
         name = ctx.imports.resolve(call.func)
         api = _BATCH_NORMS.get(name)
@@ -156,7 +158,7 @@ def update_ops_batch_norms(ctx) -> list[tuple[ast.Call, ast.expr]]:
     return out
 
 
-def reached_batch_norms(modules, roots) -> list[tuple]:
+def reached_batch_norms(session, modules, roots) -> list[tuple]:
     """(module, call, name node) of the batch norms of ``modules`` that the
     code of ``roots`` (the modules building and feeding the train op) can
     run: every one of a root's own; in another module, those at its top
@@ -186,7 +188,7 @@ def reached_batch_norms(modules, roots) -> list[tuple]:
                 grew = True
     out = []
     for m in modules:
-        for call, name in update_ops_batch_norms(m):
+        for call, name in update_ops_batch_norms(m, session):
             if id(m) in root_ids or _in_reached_def(m, call, reached):
                 out.append((m, call, name))
     return out
@@ -201,17 +203,36 @@ def _in_reached_def(module, call, reached: set[int]) -> bool:
     return True  # runs at import
 
 
-def _scoped_in_place(ctx) -> bool:
-    """An ``arg_scope`` in the module gives batch_norm ``updates_collections=None``."""
-    if not ctx.index.mentions("updates_collections"):
+def _scoped_in_place(ctx, session) -> bool:
+    """An ``arg_scope`` in the module gives batch_norm
+    ``updates_collections=None``, or may: it is built by a project function
+    that sets the updates' collection (``slim.arg_scope(net_arg_scope())``
+    whose batch_norm params hold ``"updates_collections": None``), or by a
+    call that passes one."""
+    if not ctx.index.mentions("arg_scope"):
         return False
     for call in ctx.index.calls:
         name = ctx.imports.resolve(call.func) or ""
-        if name.endswith("arg_scope"):
-            value = next((k.value for k in call.keywords if k.arg == "updates_collections"), None)
-            if _is_none(value):
+        if not name.endswith("arg_scope"):
+            continue
+        value = next((k.value for k in call.keywords if k.arg == "updates_collections"), None)
+        if _is_none(value):
+            return True
+        for arg in call.args:
+            if isinstance(arg, ast.Call) and _scope_sets_updates(arg, ctx, session):
                 return True
     return False
+
+
+def _scope_sets_updates(call: ast.Call, module, session) -> bool:
+    if any(k.arg is None or "updates_collections" in k.arg for k in call.keywords):
+        return True
+    scope_ctx = RuleContext(module.source, module.tree, module.imports, None, module.index, module, session)
+    found = function_def(scope_ctx, call.func)
+    if found is None:
+        return False
+    facts, fn = found
+    return "updates_collections" in facts.index.words_in(fn.lineno, fn.end_lineno)
 
 
 def project_modules(ctx):

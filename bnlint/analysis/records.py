@@ -130,7 +130,12 @@ class Records:
                 return
             fn_node, fn_name = fn_scope.node, fn_scope.name
         if fn_name is None:
-            fn = fn_scope.value if fn_scope is not None else self.interp.lookup(fn_node, frame)
+            if fn_scope is not None:
+                fn = fn_scope.value
+            elif isinstance(fn_node, ast.Lambda):  # normalizer_fn=lambda x: slim.batch_norm(x, ...)
+                fn = self.interp.ev(fn_node, frame)
+            else:
+                fn = self.interp.lookup(fn_node, frame)
             if isinstance(fn, Func):
                 self._project_normalizer(fn, api, b, call, layout, frame)
             if fn is not None:

@@ -650,6 +650,18 @@ class Interpreter:
             return self.ev(node.args[1], frame)
         return None
 
+    def bound_self(self, callee: Func, func: ast.expr, receiver, frame: Frame):
+        """What ``callee``, reached through ``func`` (``self._bn``,
+        ``Base.method``, ``super().__init__``), gets for its first
+        parameter; None when the call's first argument is it."""
+        bound = receiver
+        if receiver is None and callee.cls is not None and isinstance(func, ast.Attribute):
+            owner = func.value
+            if isinstance(owner, ast.Call):  # super().__init__(...)
+                owner = ast.Name(id="self", ctx=ast.Load())
+            bound = self.lookup(owner, frame)
+        return _bound_first(callee, bound)
+
     def _call(self, node: ast.Call, frame: Frame):
         func = node.func
         callee = None
@@ -682,13 +694,7 @@ class Interpreter:
         if isinstance(callee, Func) and callee.interp is not None and takes_arg_scope(callee):
             kws = self._scoped_kwargs(callee, args, kws, frame)
         if isinstance(callee, Func):
-            bound_self = receiver
-            if receiver is None and callee.cls is not None and isinstance(func, ast.Attribute):
-                owner = func.value
-                if isinstance(owner, ast.Call):  # super().__init__(...)
-                    owner = ast.Name(id="self", ctx=ast.Load())
-                bound_self = self.lookup(owner, frame)
-            bound_self = _bound_first(callee, bound_self)
+            bound_self = self.bound_self(callee, func, receiver, frame)
             return self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
         if isinstance(callee, Instance) and callee.cls.called is not None:
             # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a

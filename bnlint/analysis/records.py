@@ -137,7 +137,7 @@ class Records:
             else:
                 fn = self.interp.lookup(fn_node, frame)
             if isinstance(fn, Func):
-                self._project_normalizer(fn, api, b, call, layout, frame)
+                self._project_normalizer(fn, fn_node, api, b, call, layout, frame)
             if fn is not None:
                 return
         # an arg_scope over the batch norm itself gives it its data_format
@@ -176,7 +176,7 @@ class Records:
             conv_format=Formats.scoped_arg(frame, api.name, "data_format"),
         )
 
-    def _project_normalizer(self, fn: Func, api, b, call: ast.Call, layout, frame: Frame) -> None:
+    def _project_normalizer(self, fn: Func, fn_node, api, b, call: ast.Call, layout, frame: Frame) -> None:
         """``normalizer_fn=ops.batch_norm``, a project function: slim calls
         it as ``fn(conv_output, **normalizer_params)``; run it so."""
         params_node = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
@@ -192,7 +192,8 @@ class Records:
         if not isinstance(params, dict):
             return  # params it cannot read may hold the format
         x = Tensor(layout, origin=(self.module, call), fresh=True, made_in=id(frame.scope))
-        self.interp.session.calls.call(fn, call, [x], params, None, self.interp, frame)
+        bound = self.interp.bound_self(fn, fn_node, None, frame)  # normalizer_fn=self._bn
+        self.interp.session.calls.call(fn, call, [x], params, bound, self.interp, frame)
 
     def param_shape(self, call, shape, frame):
         """A variable created with a readable literal or dynamic shape."""

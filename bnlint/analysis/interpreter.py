@@ -13,9 +13,8 @@ attribute, or a catalog API (``Effects``).  Whatever cannot be known is
 from __future__ import annotations
 
 import ast
-import dataclasses
 
-from bnlint.analysis import catalog, constants, namespaces
+from bnlint.analysis import constants, namespaces
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.classes import Classes
 from bnlint.analysis.effects import Effects, apply_layer, thread
@@ -23,6 +22,8 @@ from bnlint.analysis.formats import Formats, scope_key, takes_arg_scope
 from bnlint.analysis.frame import _OPAQUE, Frame, _int_const, _merge_values, _merge_vars, _target_key
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.names import dotted
+from bnlint.analysis.partials import PARTIALS, Partials
+from bnlint.analysis.python_builtins import BUILTINS, any_of
 from bnlint.analysis.records import Records
 from bnlint.analysis.values import (
     ArgScope,
@@ -63,8 +64,8 @@ _RUNS_CALL = ("fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "
 class Interpreter:
     """One module's interpreter.  Collaborators: ``module`` (the facts of
     the source), ``session`` (sites, function calls and the project's
-    other modules), and the ``formats``, ``records``, ``effects`` and
-    ``classes`` it builds for this module."""
+    other modules), and the ``formats``, ``records``, ``effects``,
+    ``classes`` and ``partials`` it builds for this module."""
 
     def __init__(self, module, session):
         self.module = module
@@ -77,7 +78,7 @@ class Interpreter:
         self.keras_default = session.keras_default(module)
         self.module_done = False  # module-level names are all bound
         self.loaded = False
-        self._partial_calls: dict = {}  # (partial, call) -> the merged call node
+        self.partials = Partials(self)
         self._lambdas: dict = {}  # lambda node -> its FunctionDef
 
     # --- running the module ---------------------------------------------------
@@ -191,7 +192,7 @@ class Interpreter:
         else:
             if type(stmt) is not ast.While:
                 element = (
-                    _any_of(iterable.items) if isinstance(iterable, (Seq, Each)) and iterable.items else None
+                    any_of(iterable.items) if isinstance(iterable, (Seq, Each)) and iterable.items else None
                 )
                 self.bind(stmt.target, element, frame)
             before = dict(frame.vars)
@@ -410,9 +411,9 @@ class Interpreter:
             if isinstance(index, Int):
                 n = len(base.items)
                 return base.items[index.value] if -n <= index.value < n else None
-            return _any_of(base.items)
+            return any_of(base.items)
         if isinstance(base, Each) and not isinstance(node.slice, ast.Slice):
-            return _any_of(base.items)
+            return any_of(base.items)
         if isinstance(base, ShapeOf) and isinstance(node.slice, ast.Slice):
             return ShapeSlice(base.tensor, node)
         return None
@@ -497,55 +498,6 @@ class Interpreter:
             # Keras builds it for this input: ``add_weight(shape=input_shape[1:])``
             self.session.calls.call(build, node, [ShapeOf(args[0])], {}, obj, self, frame)
         return self.session.calls.call(obj.cls.called, node, args, kws, obj, self, frame)
-
-    def _partial(self, node: ast.Call, args, kws, frame: Frame):
-        """``partial(layers.BatchNormalization, axis=1)``: its arguments
-        count at every call, and a fix goes into it."""
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            return None
-        target = self.module.imports.resolve(node.args[0])
-        if target is None:
-            target = (
-                self.lookup(node.args[0], frame)
-                if isinstance(node.args[0], (ast.Name, ast.Attribute))
-                else None
-            )
-            if not isinstance(target, Func):
-                return None
-        return Partial(target, node, tuple(args[1:]), tuple(kws.items()), self, frame)
-
-    def _call_partial(self, p: Partial, node: ast.Call, args, kws, frame: Frame):
-        """Call the partial's target as ``target(*p.args, *args, **p.kws, **kws)``."""
-        if p.interp is not None and p.interp is not self:
-            # made in another module: the merged call is that module's code
-            # (its sites and fixes go there), so this call's arguments join
-            # it only as _joins_elsewhere allows
-            if not _joins_elsewhere(p, node):
-                return None
-            env = p.env if isinstance(p.env, Frame) else p.interp.frame
-            # an invocation of its own in the call graph, like a helper's, so
-            # a finding there names this call
-            key = ("partial", id(p.call), id(node))
-            self.session.add_edge(key, self.module, node, frame.key)
-            inner = Frame(frame.scope, parent=env, via_call=True, key=key)
-            return p.interp._call_partial(dataclasses.replace(p, interp=None), node, args, kws, inner)
-        key = (id(p.call), id(node))
-        merged = self._partial_calls.get(key)
-        if merged is None:
-            merged = ast.Call(
-                func=p.call.args[0],
-                args=p.call.args[1:] + node.args,
-                keywords=p.call.keywords + node.keywords,
-            )
-            ast.copy_location(merged, p.call)
-            merged.end_lineno, merged.end_col_offset = p.call.end_lineno, p.call.end_col_offset
-            merged.bnlint_shift = 1  # positions in the partial's own call: after the function
-            self._partial_calls[key] = merged
-        all_args = list(p.args) + list(args)
-        all_kws = {**dict(p.kws), **kws}
-        if isinstance(p.target, Func):
-            return self.session.calls.call(p.target, merged, all_args, all_kws, None, self, frame)
-        return self.effects.apply(p.target, merged, all_args, all_kws, frame)
 
     def _ev_lambda(self, node: ast.Lambda, frame: Frame):
         """A lambda is a one-line function: ``lambda: layers.BatchNormalization(axis=1)``."""
@@ -678,10 +630,10 @@ class Interpreter:
             callee = self.ev(func, frame)
         args = [None if isinstance(a, ast.Starred) else self.ev(a, frame) for a in node.args]
         kws = {k.arg: self.ev(k.value, frame) for k in node.keywords if k.arg}
-        if callee is None and dotted(func) in _PARTIALS and node.args and not frame.has(dotted(func)):
-            return self._partial(node, args, kws, frame)
+        if callee is None and dotted(func) in PARTIALS and node.args and not frame.has(dotted(func)):
+            return self.partials.make(node, args, kws, frame)
         if isinstance(callee, Partial):
-            return self._call_partial(callee, node, args, kws, frame)
+            return self.partials.call(callee, node, args, kws, frame)
         if isinstance(callee, Layer):
             return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame, node)
         if isinstance(callee, Each) and all(isinstance(i, Layer) for i in callee.items):
@@ -731,8 +683,8 @@ class Interpreter:
         if callee is not None:
             return None
         name = self.module.imports.resolve(func)
-        if name is None and isinstance(func, ast.Name) and func.id in _BUILTINS and not frame.has(func.id):
-            return _BUILTINS[func.id](args) if not kws else None
+        if name is None and isinstance(func, ast.Name) and func.id in BUILTINS and not frame.has(func.id):
+            return BUILTINS[func.id](args) if not kws else None
         if name is None and isinstance(func, ast.Name) and func.id == "dict" and not frame.has("dict"):
             # dict(padding="same", data_format=DF): every key written out
             if node.args or any(k.arg is None for k in node.keywords):
@@ -758,41 +710,6 @@ def _bound_first(method: Func, owner):
     return owner
 
 
-def _joins_elsewhere(p: Partial, node: ast.Call) -> bool:
-    """Whether this module's call of another module's partial can be merged
-    into the partial's own call: an argument bound to a parameter some rule
-    reads (an axis, a format, a momentum, ...) must be a literal, as its
-    node then stands in the other module's code."""
-    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-        return False
-    if isinstance(p.target, Func):
-        # a project function: its own code holds the sites, and a value a
-        # caller passes carries where it is written
-        return True
-    api = catalog.lookup(p.target) if isinstance(p.target, str) else None
-    if api is None:
-        return all(_written_constant(a) for a in node.args + [k.value for k in node.keywords])
-    # the tensor and the training flag are values to follow, not fix targets
-    kept = {k: v for k, v in api.roles.items() if k not in ("input", "training")}
-    read = {v for v in kept.values() if isinstance(v, str)}
-    read |= {api.params[v] for v in kept.values() if type(v) is int and v < len(api.params)}
-    first = len(p.call.args) - 1  # the partial's own positions come first
-    for i, a in enumerate(node.args):
-        param = api.params[first + i] if first + i < len(api.params) else None
-        if (param is None or param in read) and not _written_constant(a):
-            return False
-    return all(k.arg not in read or _written_constant(k.value) for k in node.keywords)
-
-
-def _written_constant(node) -> bool:
-    """A literal, or a tuple/list/dict of them (``ast.literal_eval`` reads it)."""
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
-
-
 _SHAPE_ATTRS = ("shape", "ndims", "rank")
 _UNROLL = 8  # loops over known sequences up to this long run iteration by iteration
 
@@ -805,62 +722,6 @@ def _jumps(body) -> bool:
                 return True
     return False
 
-
-_PARTIALS = ("partial", "functools.partial")
-
-
-def _len(args):
-    if len(args) == 1:
-        if isinstance(args[0], ShapeOf) and args[0].tensor.layout.rank:
-            return Int(args[0].tensor.layout.rank)
-        if isinstance(args[0], IntList):
-            return Int(len(args[0].values))
-    return None
-
-
-def _as_list(args):
-    return args[0] if len(args) == 1 and isinstance(args[0], (IntList, Seq)) else None
-
-
-def _zip(args):
-    if args and all(isinstance(a, Seq) for a in args) and len({len(a.items) for a in args}) == 1:
-        return Seq(tuple(Seq(items) for items in zip(*(a.items for a in args))))
-    if args and all(isinstance(a, (Each, Seq)) and a.items for a in args):
-        # zip(self.convs, self.bns) of lists filled in a loop: pairs of any
-        pools = [_any_of(a.items) for a in args]
-        if None not in pools and not any(isinstance(p, Each) for p in pools):
-            return Each((Seq(tuple(pools)),))
-    return None
-
-
-def _enumerate(args):
-    if len(args) == 1 and isinstance(args[0], Seq):
-        return Seq(tuple(Seq((Int(i), item)) for i, item in enumerate(args[0].items)))
-    if len(args) == 1 and isinstance(args[0], Each):
-        return Each(tuple(Seq((None, item)) for item in args[0].items))
-    return None
-
-
-def _any_of(items):
-    """One element of a collection, not knowing which."""
-    distinct = []
-    for item in items:
-        if item is None:
-            return None
-        if not any(same(item, d) for d in distinct):
-            distinct.append(item)
-    return distinct[0] if len(distinct) == 1 else Each(tuple(distinct))
-
-
-# Builtins that compute axes and walk collections, when the module does not rebind them.
-_BUILTINS = {
-    "len": _len,
-    "range": constants.int_range,
-    "list": _as_list,
-    "tuple": _as_list,
-    "zip": _zip,
-    "enumerate": _enumerate,
-}
 
 _HANDLERS = {
     ast.Name: Interpreter._ev_name,

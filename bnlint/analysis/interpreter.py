@@ -50,6 +50,7 @@ from bnlint.analysis.values import (
     ShapeSlice,
     Str,
     Tensor,
+    agree,
     same,
 )
 
@@ -255,7 +256,7 @@ class Interpreter:
         if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
             name = key[5:]
             for attrs in self.classes.attr_stores(frame):
-                if name in attrs and not same(attrs[name], value):
+                if name in attrs and not agree(attrs[name], value):
                     attrs[name] = None
                 else:
                     attrs[name] = value

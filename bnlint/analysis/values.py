@@ -434,3 +434,21 @@ class Each:
 
 def same(a, b) -> bool:
     return a is b or (a is not None and a == b)
+
+
+def agree(a, b, depth: int = 0) -> bool:
+    """Whether a class-wide attribute holding ``a`` and then ``b`` still
+    holds one thing: the same value, or objects built by the same
+    construction (run in two contexts: ``Net.__init__`` standalone and for
+    ``net = Net()``) whose attributes agree."""
+    if same(a, b):
+        return True
+    if depth > 3:
+        return False
+    if isinstance(a, Seq) and isinstance(b, Seq):
+        return len(a.items) == len(b.items) and all(agree(x, y, depth + 1) for x, y in zip(a.items, b.items))
+    if not (isinstance(a, Instance) and isinstance(b, Instance)) or a.cls is not b.cls:
+        return False
+    if not (a.made and b.made and a.made[0] == b.made[0]) or a.attrs is None or b.attrs is None:
+        return False
+    return a.attrs.keys() == b.attrs.keys() and all(agree(a.attrs[k], b.attrs[k], depth + 1) for k in a.attrs)

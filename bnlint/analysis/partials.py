@@ -66,6 +66,7 @@ class Partials:
             ast.copy_location(merged, p.call)
             merged.end_lineno, merged.end_col_offset = p.call.end_lineno, p.call.end_col_offset
             merged.bnlint_shift = 1  # positions in the partial's own call: after the function
+            merged.bnlint_place = p.call  # its sites are the partial's, with every other call's
             self._merged[key] = merged
         all_args = list(p.args) + list(args)
         all_kws = {**dict(p.kws), **kws}

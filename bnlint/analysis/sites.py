@@ -71,8 +71,11 @@ class Sites:
         return site
 
     def at(self, kind: str, node: ast.AST) -> list[Site]:
-        """The sites of ``kind`` at ``node``, whatever their ``vary``."""
-        return [s for (k, n, _), s in self._by_key.items() if k == kind and n == id(node)]
+        """The sites of ``kind`` at ``node``, whatever their ``vary``; for
+        a partial's call merged with one of its calls, the sites of every
+        call of that partial (a fix in the partial is right for all or none)."""
+        place = id(_place(node))
+        return [s for (k, _, _), s in self._by_key.items() if k == kind and id(_place(s.node)) == place]
 
     def of_kind(self, kind: str) -> list[Site]:
         return [s for s in self._by_key.values() if s.kind == kind]
@@ -85,3 +88,8 @@ class Sites:
 
     def __iter__(self):
         return iter(self._by_key.values())
+
+
+def _place(node: ast.AST) -> ast.AST:
+    """The code a node stands for: a merged partial call is its partial's."""
+    return getattr(node, "bnlint_place", node)

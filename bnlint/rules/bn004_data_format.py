@@ -18,6 +18,7 @@ from bnlint.rules.base import (
     innermost,
     mentions_channels_first,
     mentions_conv,
+    node_contexts,
     param_default,
 )
 
@@ -155,7 +156,10 @@ class DataFormat(Rule):
             fix = None
             df_node = site.info.get("df_node")
             default = param_default(ctx, site, df_node.id) if isinstance(df_node, ast.Name) else None
-            if len({c.layout.last for c in site.contexts if c.layout}) == 1 and not site.info.get("scoped"):
+            # a fix at the node is right for every context reaching it (every
+            # call of a partial, every value a caller passes)
+            contexts = node_contexts(ctx, site)
+            if len({c.layout.last for c in contexts if c.layout}) == 1 and not site.info.get("scoped"):
                 q = ctx.quote(df_node)
                 if (
                     isinstance(default, ast.Constant)
@@ -198,7 +202,7 @@ class DataFormat(Rule):
         for site in ctx.sites.of_kind("normalizer"):
             if site.info.get("fn") != "slim.batch_norm":
                 continue
-            layouts = site.layouts()
+            layouts = [c.layout for c in node_contexts(ctx, site) if c.layout is not None]
             # ``slim.conv2d(..., data_format=data_format)`` in a helper: its
             # normalizer can take the same parameter, right for every caller
             follow = _followed_format(ctx, site.node)

@@ -210,3 +210,26 @@ def test_internal_error_in_the_analysis_is_contained(folder, monkeypatch):
     assert r.exit_code == 2
     assert "good.py:1:1: BN901 internal error in the analysis (KeyError" in r.output
     assert "Traceback" not in r.output
+
+
+def test_fixes_that_undo_each_other_leave_the_file_alone(monkeypatch):
+    """A rule whose fix the next round undoes (a bug) must not leave the
+    file at whichever state the last round reached."""
+    from bnlint.diagnostics import Diagnostic, Fix, Replace
+    from bnlint.run import linter
+
+    real = linter.lint_source
+    source = b"axis = 1\n"
+
+    def flipping(path, data, *args, **kwargs):
+        result = real(path, data, *args, **kwargs)
+        other = "-1" if b"= 1\n" in data else "1"
+        span = ((1, 7), (1, len(data.decode().rstrip("\n"))))
+        fix = Fix("flip", (Replace(span, other),))
+        result.diagnostics = [Diagnostic("BN003", "flip", path, span, fix)]
+        return result
+
+    monkeypatch.setattr(linter, "lint_source", flipping)
+    data, fixed, result = linter.fix_source("m.py", source)
+    assert data == source and fixed == 0
+    assert [d.message for d in result.diagnostics] == ["flip"]

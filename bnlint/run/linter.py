@@ -325,8 +325,10 @@ def fix_source(
     from bnlint.fix.apply import apply_edits  # libcst only when fixing
 
     fixed = 0
+    original, seen, first = data, {data}, None
     for _ in range(max_rounds):
         result = lint_source(path, data, settings, project=project, callers=callers)
+        first = first or result
         chosen, taken = [], _Taken()
         for d in result.diagnostics:
             if d.fix is None or (d.fix.applicability == "unsafe" and not settings.unsafe_fixes):
@@ -342,6 +344,10 @@ def fix_source(
         new = apply_edits(data, [e for d in chosen for e in d.fix.edits])
         if new == data:
             return data, fixed, result
+        if new in seen:
+            # fixes that undo each other (a rule's bug): the file is left as it was
+            return original, 0, first
+        seen.add(new)
         data = new
         fixed += len(chosen)
     return data, fixed, lint_source(path, data, settings, project=project, callers=callers)

@@ -345,6 +345,11 @@ def check(**opts):
     sys.exit(EXIT_FINDINGS if diagnostics and not opts["exit_zero"] else EXIT_CLEAN)
 
 
+def _fixable(result, unsafe: bool) -> bool:
+    """Whether a file's findings hold a fix this run may apply."""
+    return any(d.fix is not None and (d.fix.applicability == "safe" or unsafe) for d in result.diagnostics)
+
+
 @main.command()
 @common_options
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
@@ -398,8 +403,24 @@ def fix(**opts):
             click.echo(f"error: {path}: {type(exc).__name__}: {exc}", err=True)
         return data, 0, lint_bytes(path, data, settings), True
 
-    results = {}
+    # One check of every file first: a file with nothing to fix costs no
+    # per-file analysis of its project (the fix loop's rounds analyse a
+    # file's whole group each time).
+    pre = {}
+    if not stdin:
+        from bnlint.run.runner import check_files
+
+        paths = [p for p, _ in items]
+        pre = {
+            r.path: r
+            for r in check_files(paths, run.settings_for, run.cache(), scan_importers=run.names_files)
+        }
+    results, untouched = {}, []
     for path, data in items:
+        if path in pre and not _fixable(pre[path], run.settings_for(path).unsafe_fixes):
+            results[path], sources[path] = pre[path], data
+            untouched.append(path)
+            continue
         new, fixed, result, failed = fix_one(path, data)
         error |= failed
         results[path] = result
@@ -420,6 +441,12 @@ def fix(**opts):
             write_atomic(path, new)
             if files is not None:
                 files.update(path, new)
+    if changed and untouched and not opts["diff"]:
+        # their findings may have changed with the files this run rewrote
+        from bnlint.run.runner import check_files
+
+        for r in check_files(untouched, run.settings_for, run.cache(), scan_importers=run.names_files):
+            results[r.path] = r
     # A finding reported at a call because its fix lies in a helper's file
     # that this run fixes too is that file's own: its turn fixed or kept it.
     from bnlint.analysis.project import real as real_path

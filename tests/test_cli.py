@@ -4,6 +4,7 @@ selection, fix, --diff, stdin, rule docs."""
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -191,6 +192,24 @@ def test_fix_in_place_then_clean(project):
     again = run("fix", "--no-cache", "model.py")
     assert again.exit_code == 0 and "Fixed 0 problems" in again.output
     assert (project / "model.py").read_text() == text
+
+
+def test_fix_rounds_run_only_on_files_with_a_fix(project, monkeypatch):
+    """A file the first check finds nothing to fix in keeps that result:
+    no fix rounds (each analyses the file's project again)."""
+    from bnlint.run import runner
+
+    real, seen = runner.fix_bytes, []
+
+    def counting(path, *args, **kwargs):
+        seen.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "fix_bytes", counting)
+    r = run("fix", "--no-cache", ".")
+    assert r.exit_code == 0, r.output
+    assert "Fixed 2 problems; nothing left to report." in r.output
+    assert [os.path.basename(p) for p in seen] == ["model.py"]
 
 
 def test_fix_diff_writes_nothing(project):

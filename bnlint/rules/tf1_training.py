@@ -118,16 +118,16 @@ def _is_none(node) -> bool:
     return is_literal(node, None)
 
 
-def update_ops_batch_norms(ctx, session) -> list[tuple[ast.Call, ast.expr]]:
+def update_ops_batch_norms(module, session) -> list[tuple[ast.Call, ast.expr]]:
     """Batch norms that may run in training mode and leave their moving
     statistics' updates in ``UPDATE_OPS``: (the call, the node naming the
     batch norm: the call's function, or a slim conv's ``normalizer_fn``).
-    ``ctx``: a module's facts; ``session`` finds the project functions that
-    build its arg_scopes."""
+    ``module``: a module's facts; ``session`` finds the project functions
+    that build its arg_scopes."""
     out = []
-    in_place = _scoped_in_place(ctx, session)
-    for call in ctx.index.calls:
-        name = ctx.imports.resolve(call.func)
+    in_place = _scoped_in_place(module, session)
+    for call in module.index.calls:
+        name = module.imports.resolve(call.func)
         api = _BATCH_NORMS.get(name)
         if api is not None and api.roles.get("update_ops"):
             if api.effect == "bn_layer":
@@ -144,10 +144,10 @@ def update_ops_batch_norms(ctx, session) -> list[tuple[ast.Call, ast.expr]]:
             out.append((call, call.func))
         elif name is not None and name.startswith("slim."):
             fn = next((k.value for k in call.keywords if k.arg == "normalizer_fn"), None)
-            if fn is None or ctx.imports.resolve(fn) != "slim.batch_norm" or in_place:
+            if fn is None or module.imports.resolve(fn) != "slim.batch_norm" or in_place:
                 continue
             params = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
-            d = dict_assigned(ctx, params.id) if isinstance(params, ast.Name) else params
+            d = dict_assigned(module, params.id) if isinstance(params, ast.Name) else params
             if params is not None and d is None:
                 continue  # unknown params
             if d is not None and (
@@ -203,23 +203,23 @@ def _in_reached_def(module, call, reached: set[int]) -> bool:
     return True  # runs at import
 
 
-def _scoped_in_place(ctx, session) -> bool:
+def _scoped_in_place(module, session) -> bool:
     """An ``arg_scope`` in the module gives batch_norm
     ``updates_collections=None``, or may: it is built by a project function
     that sets the updates' collection (``slim.arg_scope(net_arg_scope())``
     whose batch_norm params hold ``"updates_collections": None``), or by a
     call that passes one."""
-    if not ctx.index.mentions("arg_scope"):
+    if not module.index.mentions("arg_scope"):
         return False
-    for call in ctx.index.calls:
-        name = ctx.imports.resolve(call.func) or ""
+    for call in module.index.calls:
+        name = module.imports.resolve(call.func) or ""
         if not name.endswith("arg_scope"):
             continue
         value = next((k.value for k in call.keywords if k.arg == "updates_collections"), None)
         if _is_none(value):
             return True
         for arg in call.args:
-            if isinstance(arg, ast.Call) and _scope_sets_updates(arg, ctx, session):
+            if isinstance(arg, ast.Call) and _scope_sets_updates(arg, module, session):
                 return True
     return False
 

@@ -356,7 +356,7 @@ def _fixable(result, unsafe: bool) -> bool:
 def fix(**opts):
     """Rewrite batch norms into per-channel batch norm, in place."""
     from bnlint.fix.apply import FixError
-    from bnlint.run.runner import fix_bytes, read
+    from bnlint.run.runner import check_files, fix_bytes, read
     from bnlint.run.writer import write_atomic
 
     run = _start(opts)
@@ -408,8 +408,6 @@ def fix(**opts):
     # file's whole group each time).
     pre = {}
     if not stdin:
-        from bnlint.run.runner import check_files
-
         paths = [p for p, _ in items]
         pre = {
             r.path: r
@@ -443,8 +441,6 @@ def fix(**opts):
                 files.update(path, new)
     if changed and untouched and not opts["diff"]:
         # their findings may have changed with the files this run rewrote
-        from bnlint.run.runner import check_files
-
         for r in check_files(untouched, run.settings_for, run.cache(), scan_importers=run.names_files):
             results[r.path] = r
     # A finding reported at a call because its fix lies in a helper's file

@@ -144,18 +144,10 @@ class Records:
         bn_format = Formats.scoped_arg(frame, fn_name, "data_format") if fn_name else None
         if bn_format is _OPAQUE:
             return
-        params_node = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
-        params_scope = None
-        if params_node is None:
-            params_scope = Formats.scoped_arg(frame, api.name, "normalizer_params")
-            if params_scope is _OPAQUE:
-                return
-        if params_scope is not None:
-            params_node, params = params_scope.node, params_scope.value
-        else:
-            params = self.interp.ev(params_node, frame) if params_node is not None else None
-        if params_node is None and b.star_kwargs:
+        found = self._params(api, b, call, frame)
+        if found is None:
             return
+        params_node, params, params_scope = found
         bn_api = catalog.lookup(fn_name) if fn_name else None
         if isinstance(params, DictLit) and bn_api is not None and "momentum" in bn_api.roles:
             # normalizer_params={'decay': batch_norm_decay, ...}
@@ -176,20 +168,33 @@ class Records:
             conv_format=Formats.scoped_arg(frame, api.name, "data_format"),
         )
 
+    def _params(self, api, b, call: ast.Call, frame: Frame):
+        """(node, value, the arg_scope's ScopedArg or None) of a slim conv's
+        ``normalizer_params``, from the call or an arg_scope over it ((None,
+        None, None): it has none); None when they cannot be known (an
+        opaque scope, ``**kwargs``)."""
+        node = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
+        if node is not None:
+            return node, self.interp.ev(node, frame), None
+        scope = Formats.scoped_arg(frame, api.name, "normalizer_params")
+        if scope is _OPAQUE:
+            return None
+        if scope is not None:
+            return scope.node, scope.value, scope
+        return None if b.star_kwargs else (None, None, None)
+
     def _project_normalizer(self, fn: Func, fn_node, api, b, call: ast.Call, layout, frame: Frame) -> None:
         """``normalizer_fn=ops.batch_norm``, a project function: slim calls
         it as ``fn(conv_output, **normalizer_params)``; run it so."""
-        params_node = next((k.value for k in call.keywords if k.arg == "normalizer_params"), None)
-        if params_node is not None:
-            params = self.interp.ev(params_node, frame)
-        else:
-            scoped = Formats.scoped_arg(frame, api.name, "normalizer_params")
-            if scoped is _OPAQUE or (scoped is None and b.star_kwargs):
-                return
-            params = scoped.value if scoped is not None else {}
-        if isinstance(params, DictLit) and params.complete:
+        found = self._params(api, b, call, frame)
+        if found is None:
+            return
+        params_node, params, _ = found
+        if params_node is None:
+            params = {}
+        elif isinstance(params, DictLit) and params.complete:
             params = dict(params.items)
-        if not isinstance(params, dict):
+        else:
             return  # params it cannot read may hold the format
         x = Tensor(layout, origin=(self.module, call), fresh=True, made_in=id(frame.scope))
         bound = self.interp.bound_self(fn, fn_node, None, frame)  # normalizer_fn=self._bn

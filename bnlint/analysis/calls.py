@@ -16,7 +16,7 @@ from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
-from bnlint.analysis.values import ClassInfo, DictLit, Float, Func, Instance, Int, IntList, Str, same
+from bnlint.analysis.values import ApiRef, ClassInfo, DictLit, Float, Func, Instance, Int, IntList, Str, same
 
 _MAX_DEPTH = 8
 # a helper's parameter that holds a batch norm's momentum (slim: decay)
@@ -36,9 +36,12 @@ def params_of(fn) -> list[tuple[str, ast.expr | None]]:
 
 
 def _as_passed(value):
-    """A constant a caller passes is fixed at the call, not in the helper."""
+    """A constant a caller passes is fixed at the call, not in the helper;
+    a class a caller passes is the caller's choice."""
     if isinstance(value, (Int, IntList, Float)) and value.module is not None and not value.passed:
         return dataclasses.replace(value, passed=True)
+    if isinstance(value, ApiRef) and not value.chosen:
+        return ApiRef(value.name, True)
     return value
 
 
@@ -148,6 +151,8 @@ class FunctionCalls:
         for name, default in params:
             if name not in bound:
                 bound[name] = interp.ev(default, interp.frame) if default is not None else None
+                if isinstance(bound[name], ApiRef) and self._distrusted(func, name, default):
+                    bound[name] = ApiRef(bound[name].name, True)  # some caller passes another
         rest = func.node.args.kwarg
         spreads = False
         if rest is not None:

@@ -478,7 +478,7 @@ def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = N
             # built in ``__init__`` (``BatchNormalization(axis=bn_axis)``),
             # applied in ``call``: its arguments are read where it was built
             frame = Frame(layer.env.scope, parent=layer.env, via_call=frame.via_call, key=frame.key)
-        home.records.bn_axis(layer.node, x, frame, layer.api)
+        home.records.bn_axis(layer.node, x, frame, layer.api, chosen=layer.chosen)
         return x.keep(False) if isinstance(x, Tensor) else None
     if layer.kind == "preserve":
         if isinstance(x, Seq):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis import catalog
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
 from bnlint.analysis.values import (
+    ApiRef,
     DictLit,
     Each,
     Instance,
@@ -67,6 +69,11 @@ def _merge_values(values: list):
     first = values[0]
     if all(same(first, v) for v in values[1:]):
         return first
+    if isinstance(first, ApiRef) and all(isinstance(v, ApiRef) for v in values):
+        # ``SyncBatchNormalization if sync else BatchNormalization``: one row
+        # of the catalog, one signature and effect
+        rows = {catalog.lookup(v.name) for v in values}
+        return ApiRef(first.name, any(v.chosen for v in values)) if len(rows) == 1 else None
     return _join_collections(values)
 
 
@@ -104,6 +111,8 @@ def _significant(value) -> bool:
         return any(_significant(v) for _, v in value.items)
     if isinstance(value, Namespace):  # ``build(cfg)`` that reads ``cfg.MODEL.DATA_FORMAT``
         return _holds_significant(value, 0)
+    if isinstance(value, ApiRef):  # ``conv_bn(x, norm=SyncBatchNormalization)``
+        return True
     return isinstance(value, (Tensor, Layer, Sequential, ShapeOf)) or (
         isinstance(value, Str) and is_format_string(value.value)
     )

@@ -13,8 +13,9 @@ attribute, or a catalog API (``Effects``).  Whatever cannot be known is
 from __future__ import annotations
 
 import ast
+import dataclasses
 
-from bnlint.analysis import constants, namespaces
+from bnlint.analysis import catalog, constants, namespaces
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.classes import Classes
 from bnlint.analysis.effects import Effects, apply_layer, thread
@@ -26,6 +27,7 @@ from bnlint.analysis.partials import PARTIALS, Partials
 from bnlint.analysis.python_builtins import BUILTINS, any_of
 from bnlint.analysis.records import Records
 from bnlint.analysis.values import (
+    ApiRef,
     ArgScope,
     Bool,
     ClassInfo,
@@ -54,6 +56,8 @@ from bnlint.analysis.values import (
     same,
 )
 
+# APIs a variable can hold and call later: the batch norms and the convs
+_REF_APIS = catalog.of_effect("bn_layer", "bn_axis_op", "bn_format_op", "conv", "conv_layer")
 # Expressions whose value is never a tracked tensor and whose insides run
 # later or elsewhere (lambdas, comprehensions).
 _OPAQUE_EXPRS = (ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -314,7 +318,10 @@ class Interpreter:
         return None
 
     def _ev_name(self, node, frame: Frame):
-        return self.lookup(node, frame)
+        value = self.lookup(node, frame)
+        if value is None and not frame.has(node.id):
+            return self._api_ref(node)
+        return value
 
     def _ev_attribute(self, node, frame: Frame):
         if node.attr in _SHAPE_ATTRS:
@@ -326,7 +333,16 @@ class Interpreter:
             return None
         if isinstance(node.value, ast.Call):
             self.ev(node.value, frame)
-        return self.lookup(node, frame)
+        value = self.lookup(node, frame)
+        if value is None and _root_untracked(node, frame):
+            return self._api_ref(node)
+        return value
+
+    def _api_ref(self, node):
+        """A batch norm or conv API named, not called (``norm =
+        layers.BatchNormalization``): the value it is, when the catalog knows it."""
+        name = self.module.imports.resolve(node)
+        return ApiRef(name) if name in _REF_APIS else None
 
     def _ev_constant(self, node, frame: Frame):
         value = node.value
@@ -635,6 +651,13 @@ class Interpreter:
             return self.partials.make(node, args, kws, frame)
         if isinstance(callee, Partial):
             return self.partials.call(callee, node, args, kws, frame)
+        if isinstance(callee, ApiRef):
+            if not callee.chosen:
+                return self.effects.apply(callee.name, node, args, kws, frame)
+            if catalog.lookup(callee.name).effect != "bn_layer":
+                return None  # an op it runs now: its sites would not know
+            layer = self.effects.apply(callee.name, node, args, kws, frame)
+            return dataclasses.replace(layer, chosen=True) if isinstance(layer, Layer) else layer
         if isinstance(callee, Layer):
             return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame, node)
         if isinstance(callee, Each) and all(isinstance(i, Layer) for i in callee.items):
@@ -697,6 +720,15 @@ class Interpreter:
                 return self.records.param_shape(node, shape, frame) if shape is not None else None
             return None
         return self.effects.apply(name, node, args, kws, frame)
+
+
+def _root_untracked(node: ast.Attribute, frame: Frame) -> bool:
+    """Whether the name ``node`` starts from holds nothing the interpreter
+    tracks (a module alias: ``tf``, ``layers``, ``slim``)."""
+    root = node.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and frame.lookup(root.id) is None
 
 
 def _bound_first(method: Func, owner):

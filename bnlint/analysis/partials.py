@@ -11,7 +11,7 @@ import dataclasses
 
 from bnlint.analysis import catalog
 from bnlint.analysis.frame import Frame
-from bnlint.analysis.values import Func, Partial
+from bnlint.analysis.values import ApiRef, Func, Partial
 
 PARTIALS = ("partial", "functools.partial")
 
@@ -36,7 +36,9 @@ class Partials:
                 if isinstance(node.args[0], (ast.Name, ast.Attribute))
                 else None
             )
-            if not isinstance(target, Func):
+            if isinstance(target, ApiRef):  # partial(norm_layer, axis=1)
+                target = target.name
+            elif not isinstance(target, Func):
                 return None
         return Partial(target, node, tuple(args[1:]), tuple(kws.items()), self.interp, frame)
 

@@ -8,6 +8,7 @@ import ast
 from bnlint.analysis import catalog
 from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import _OPAQUE, Frame
+from bnlint.analysis.names import dotted
 from bnlint.analysis.signature import bind
 from bnlint.analysis.values import DictLit, Float, Func, Int, IntList, Moments, Param, Seq, ShapeSlice, Tensor
 
@@ -19,9 +20,10 @@ class Records:
         self.interp = interp
         self.module = interp.module
 
-    def bn_axis(self, call: ast.Call, x, frame: Frame, name: str | None = None) -> None:
+    def bn_axis(self, call: ast.Call, x, frame: Frame, name: str | None = None, chosen: bool = False) -> None:
         """A batch norm configured by ``axis`` meets ``x`` (``name``: the
-        catalog API ``call`` builds, when its spelling does not say)."""
+        catalog API ``call`` builds, when its spelling does not say;
+        ``chosen``: built from a class callers may pass)."""
         spelled = self.module.imports.resolve(call.func)
         given = name is not None and spelled is None
         name = name or spelled
@@ -44,10 +46,12 @@ class Records:
             axis=axis,
             index=index,
             api=name,
-            # a project class that renames the layer is named as written
-            spelled=call.func.id if given and isinstance(call.func, ast.Name) else None,
+            # a project class that renames the layer, or a variable holding
+            # the class (``self._norm``), is named as written
+            spelled=dotted(call.func) if given else None,
             scope=frame.scope,
-            vary=_constant_key(axis),
+            vary=(_constant_key(axis), chosen),
+            chosen=chosen,
             keras_default=isinstance(x, Tensor) and x.keras_default,
         )
 

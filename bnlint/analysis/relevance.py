@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bnlint.analysis.frame import Frame
 from bnlint.analysis.layout import is_format_string
-from bnlint.analysis.values import ClassInfo, Func, Instance, Int, ModuleRef, NoneConst, Str
+from bnlint.analysis.values import ApiRef, ClassInfo, Func, Instance, Int, ModuleRef, NoneConst, Str
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ class Relevance:
         if isinstance(value, (ClassInfo, Instance)):
             cls = value if isinstance(value, ClassInfo) else value.cls
             return any(self.function(m) for m in cls.methods.values())
+        if isinstance(value, ApiRef):  # ``norm = BatchNormalization``: as if spelled
+            return self.question.words.search(value.name) is not None
         if isinstance(value, ModuleRef):
             return value.interp is not None and self._module(value.interp)
         return True  # tensors, layers, models, parameters, collections of them

@@ -115,6 +115,9 @@ class Layer:
     env: object = field(default=None, compare=False, hash=False)
     api: str | None = field(default=None, compare=False, hash=False)  # the catalog class built
     perm: tuple | None = None  # 'permute': the axes' new order, batch axis included
+    chosen: bool = field(
+        default=False, compare=False, hash=False
+    )  # built from a class callers choose (ApiRef)
 
 
 @dataclass(frozen=True)
@@ -413,6 +416,20 @@ class ArgScope:
     force), as a function returns it for ``with slim.arg_scope(fn()):``."""
 
     scopes: tuple
+
+
+@dataclass(frozen=True)
+class ApiRef:
+    """A catalog class or function held as a value, not called where it is
+    named: ``norm = tf.keras.layers.BatchNormalization`` then ``norm(axis=1)``,
+    ``def conv_bn(x, norm_layer=BatchNormalization)``, ``self._norm =
+    SyncBatchNormalization if sync else BatchNormalization``."""
+
+    name: str  # its canonical name
+    # a caller may pass another class for it (a parameter a caller passes,
+    # or whose default some caller overrides): a fix at the call it builds
+    # would change what those callers build too
+    chosen: bool = False
 
 
 @dataclass(frozen=True)

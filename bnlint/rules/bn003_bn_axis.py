@@ -120,6 +120,10 @@ class BatchNormAxis(Rule):
                 if len({c.layout.idiomatic_axis for c in site.contexts if c.layout}) == 1:
                     span = module.source.span(axis.node)
                     fix = Fix(f"Pass axis={want}", (Replace(span, str(want)),))
+            if any(s.info.get("chosen") for s in ctx.sites.at(site.kind, site.node)):
+                # ``norm_layer(axis=3)`` where callers may pass another norm
+                # class: an axis right for batch norm may not be right for it
+                fix = None
             out.append(
                 ctx.diagnostic(self.code, target, message, fix, site=site, layouts=wrong, module=module)
             )

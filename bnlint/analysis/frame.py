@@ -40,6 +40,10 @@ class Frame:
         self.returns: list = []
         self.arg_scopes: list = []
         self.classes: list = []  # classes defined in this scope
+        # loops running whose iterations are not known one by one (a
+        # ``while``, ``range(n)`` with ``n`` unknown): a list appended to
+        # there may hold any number of what is appended
+        self.open_loops = 0
 
     def lookup(self, key: str):
         f = self

@@ -201,7 +201,11 @@ class Interpreter:
                 )
                 self.bind(stmt.target, element, frame)
             before = dict(frame.vars)
-            self.exec_block(stmt.body, frame)
+            frame.open_loops += 1
+            try:
+                self.exec_block(stmt.body, frame)
+            finally:
+                frame.open_loops -= 1
             frame.vars = _merge_vars([before, frame.vars])
         self.exec_block(stmt.orelse, frame)
 
@@ -562,13 +566,17 @@ class Interpreter:
             and _target_key(func.value)
             and isinstance(owner, (Seq, Each))
         ):
-            # a list filled in a loop: any of what was appended
+            # a list filled in a loop: any of what was appended; in order when
+            # every iteration is known (``for i in range(2)``, unrolled)
             item = self.ev(node.args[0], frame)
             new = None
             if item is not None and None not in owner.items:
-                new = Each(
-                    owner.items + tuple(i for i in (item,) if not any(same(i, o) for o in owner.items))
-                )
+                if isinstance(owner, Seq) and not frame.open_loops:
+                    new = Seq(owner.items + (item,))
+                else:
+                    new = Each(
+                        owner.items + tuple(i for i in (item,) if not any(same(i, o) for o in owner.items))
+                    )
             self._mutated(func.value, new, frame)
             return True, None, None
         if isinstance(owner, DictLit) and attr == "get" and 1 <= len(node.args) <= 2:

@@ -14,6 +14,8 @@ def _len(args):
             return Int(args[0].tensor.layout.rank)
         if isinstance(args[0], IntList):
             return Int(len(args[0].values))
+        if isinstance(args[0], Seq):  # a list written out, or filled in known steps
+            return Int(len(args[0].items))
     return None
 
 

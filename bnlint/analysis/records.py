@@ -10,7 +10,20 @@ from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.names import dotted
 from bnlint.analysis.signature import bind
-from bnlint.analysis.values import DictLit, Float, Func, Int, IntList, Moments, Param, Seq, ShapeSlice, Tensor
+from bnlint.analysis.values import (
+    ApiRef,
+    DictLit,
+    Float,
+    Func,
+    Int,
+    IntList,
+    Moments,
+    Param,
+    Partial,
+    Seq,
+    ShapeSlice,
+    Tensor,
+)
 
 _SLIM_BATCH_NORM = "slim.batch_norm"
 
@@ -133,16 +146,15 @@ class Records:
             if fn_scope is None or fn_scope is _OPAQUE or len(call.args) > api.params.index("normalizer_fn"):
                 return
             fn_node, fn_name = fn_scope.node, fn_scope.name
+        chosen = False
         if fn_name is None:
-            if fn_scope is not None:
-                fn = fn_scope.value
-            elif isinstance(fn_node, ast.Lambda):  # normalizer_fn=lambda x: slim.batch_norm(x, ...)
-                fn = self.interp.ev(fn_node, frame)
-            else:
-                fn = self.interp.lookup(fn_node, frame)
+            # a project function, a lambda, or a batch norm held in a variable
+            fn = fn_scope.value if fn_scope is not None else self.interp.ev(fn_node, frame)
             if isinstance(fn, Func):
                 self._project_normalizer(fn, fn_node, api, b, call, layout, frame)
-            if fn is not None:
+                return
+            fn_name, chosen = _catalog_normalizer(fn)
+            if fn_name is None:
                 return
         # an arg_scope over the batch norm itself gives it its data_format
         bn_format = Formats.scoped_arg(frame, fn_name, "data_format") if fn_name else None
@@ -170,6 +182,9 @@ class Records:
             params_scope=params_scope,
             bn_format=bn_format,
             conv_format=Formats.scoped_arg(frame, api.name, "data_format"),
+            # another normalizer may be passed for it: its params are not batch_norm's
+            fn_chosen=chosen,
+            vary=(fn_name, chosen),
         )
 
     def _params(self, api, b, call: ast.Call, frame: Frame):
@@ -269,6 +284,21 @@ class Records:
                 if any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(s)):
                     return
         self.interp.record("conv_bn", nxt, None, frame, conv=conv, bn=bn, conv_stmt=stmt)
+
+
+def _catalog_normalizer(fn) -> tuple[str | None, bool]:
+    """(the catalog API, whether callers may pass another) of a
+    ``normalizer_fn`` held as a value: ``norm_fn = slim.batch_norm if use_bn
+    else None``, a parameter defaulting to it, ``partial(slim.batch_norm,
+    is_training=training)``, unless the partial fixes a data_format itself."""
+    if isinstance(fn, ApiRef):
+        return fn.name, fn.chosen
+    if isinstance(fn, Partial) and isinstance(fn.target, str) and not fn.args:
+        api = catalog.lookup(fn.target)
+        fmt = (api.roles if api is not None else {}).get("data_format", "data_format")
+        if all(k != fmt for k, _ in fn.kws):
+            return fn.target, False
+    return None, False
 
 
 def _constant_key(value):

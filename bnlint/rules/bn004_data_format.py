@@ -290,6 +290,10 @@ class DataFormat(Rule):
                     + (f"{follow} (the conv's)" if value == follow else f"'{fmt}'")
                     + " in normalizer_params"
                 )
+            if any(s.info.get("fn_chosen") for s in ctx.sites.at(site.kind, site.node)):
+                # ``normalizer_fn=normalizer_fn`` that callers may set to
+                # another normalizer: its params would get a data_format too
+                edit = None
             fix = Fix(f"Set data_format='{fmt}' in normalizer_params", (edit,)) if edit else None
             if edit is None and bn_format is None and state == "absent":
                 # the params live in another module; this module's arg_scope

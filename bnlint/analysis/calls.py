@@ -11,7 +11,9 @@ import ast
 import dataclasses
 import re
 
+from bnlint.analysis import catalog
 from bnlint.analysis.frame import Frame, _merge_values, _significant
+from bnlint.analysis.index import statements_in
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
@@ -303,6 +305,8 @@ class FunctionCalls:
             return self._may_record(func)
         if any(_holds_momentum(v) for v in bound.values()):
             return self._may_record(func)  # ``self.momentum`` of the object it is called on
+        if any(isinstance(bound.get(n), Str) for n in passed) and self._picks_class(func):
+            return True  # ``_get_norm_layer("batch_norm")``: which class depends on the name
         for name, default in params_of(func.node):
             value = bound.get(name)
             if name in passed or default is None or not isinstance(value, _CONSTANTS):
@@ -316,6 +320,20 @@ class FunctionCalls:
             if self._distrusted(func, name, default):
                 return self._may_record(func)
         return False
+
+    def _picks_class(self, func: Func) -> bool:
+        """Whether ``func`` returns a batch norm or conv class it names
+        (``if norm == "batch_norm": return layers.BatchNormalization``)."""
+        key = (id(func.node), "picks")
+        if key not in self.memo:
+            imports = func.interp.module.imports
+            self.memo[key] = any(
+                isinstance(n, ast.Return)
+                and isinstance(n.value, (ast.Name, ast.Attribute))
+                and imports.resolve(n.value) in catalog.HELD_AS_VALUES
+                for n in statements_in(func.node.body)
+            )
+        return self.memo[key]
 
     def _distrusted(self, func: Func, name: str, default) -> bool:
         """Whether the standalone run leaves a parameter's default unknown

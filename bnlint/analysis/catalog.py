@@ -595,3 +595,8 @@ def outside_libraries() -> frozenset[str]:
 def is_known(name: str) -> bool:
     """Whether a canonical name is an API the catalog knows."""
     return name in CATALOG
+
+
+# APIs a variable can hold and call later (``norm = layers.BatchNormalization``):
+# the batch norms and the convs
+HELD_AS_VALUES = of_effect("bn_layer", "bn_axis_op", "bn_format_op", "conv", "conv_layer")

@@ -56,8 +56,6 @@ from bnlint.analysis.values import (
     same,
 )
 
-# APIs a variable can hold and call later: the batch norms and the convs
-_REF_APIS = catalog.of_effect("bn_layer", "bn_axis_op", "bn_format_op", "conv", "conv_layer")
 # Expressions whose value is never a tracked tensor and whose insides run
 # later or elsewhere (lambdas, comprehensions).
 _OPAQUE_EXPRS = (ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -346,7 +344,7 @@ class Interpreter:
         """A batch norm or conv API named, not called (``norm =
         layers.BatchNormalization``): the value it is, when the catalog knows it."""
         name = self.module.imports.resolve(node)
-        return ApiRef(name) if name in _REF_APIS else None
+        return ApiRef(name) if name in catalog.HELD_AS_VALUES else None
 
     def _ev_constant(self, node, frame: Frame):
         value = node.value

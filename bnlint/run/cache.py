@@ -1,5 +1,6 @@
 """A results cache like ruff's: ``.bnlint_cache/`` keyed on file content,
-bnlint version and the effective settings.  One JSON file per settings
+bnlint version (and its code, for an editable install whose version stays
+put while the code changes) and the effective settings.  One JSON file per settings
 key, loaded once and written once per run."""
 
 from __future__ import annotations
@@ -22,10 +23,27 @@ def cache_dir(explicit: str | None = None) -> str:
     return explicit or os.environ.get("BNLINT_CACHE_DIR") or DEFAULT_DIR
 
 
+def _code_fingerprint() -> str:
+    """Sizes and modification times of bnlint's own modules: a few dozen
+    ``stat`` calls, so results of older code are never read back."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parts = []
+    for folder, _, files in os.walk(root):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                parts.append(
+                    f"{os.path.relpath(os.path.join(folder, name), root)}:{st.st_size}:{st.st_mtime_ns}"
+                )
+    return hashlib.blake2b("\n".join(sorted(parts)).encode(), digest_size=8).hexdigest()
+
+
 class Cache:
     def __init__(self, directory: str, settings_key: str):
         self.directory = directory
-        key = hashlib.blake2b(f"{__version__}|{settings_key}".encode(), digest_size=8).hexdigest()
+        key = hashlib.blake2b(
+            f"{__version__}|{_code_fingerprint()}|{settings_key}".encode(), digest_size=8
+        ).hexdigest()
         self.path = os.path.join(directory, __version__, key + ".json")
         self.entries: dict[str, list] = {}
         self.dirty = False

@@ -235,16 +235,11 @@ class DataFormat(Rule):
             value = f"{q}{fmt}{q}"
             conv_format = site.info.get("conv_format")
             scope = site.info.get("params_scope")
-            scope_follows = (
-                scope is not None
-                and conv_format is not None
-                and conv_format is not _OPAQUE
-                and conv_format.scope_call is scope.scope_call
-                and isinstance(conv_format.node, ast.Name)
-            )
+            scope_follows = _scope_format(scope, conv_format)
             if scope_follows:
-                # the same arg_scope gives the conv a data_format parameter: follow it
-                value = conv_format.node.id
+                # the arg_scope that gives these params gives the conv its
+                # data_format (a parameter, ``config.DATA_FORMAT``): follow it
+                value = scope.module.source.segment(conv_format.node)
             elif follow is not None:
                 value = follow
             edit, target = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)
@@ -343,6 +338,24 @@ class DataFormat(Rule):
             code = f"{{**{params_node.id}, {q}data_format{q}: {value}}}"
             return SetArg(ctx.source.span(site.node), "normalizer_params", code), target
         return None, target
+
+
+def _scope_format(params_scope, conv_format) -> bool:
+    """Whether the conv's data_format comes from the arg_scope giving the
+    normalizer_params, or from one nested in the same function, as a name
+    or a constant read there (so the params can take the same expression)."""
+    if params_scope is None or conv_format is None or conv_format is _OPAQUE:
+        return False
+    if conv_format.scope_call is params_scope.scope_call:
+        return isinstance(conv_format.node, ast.Name)
+    home = params_scope.module
+    if home is None or conv_format.module is not home or params_scope.scope_call is None:
+        return False
+    if not isinstance(conv_format.node, (ast.Name, ast.Attribute, ast.Constant)):
+        return False
+    functions = home.index.functions
+    where = innermost(functions, params_scope.scope_call)
+    return where is not None and innermost(functions, conv_format.scope_call) is where
 
 
 def _passed_by_a_caller(ctx, site, param: str) -> bool:

@@ -78,6 +78,20 @@ def test_cache_is_keyed_on_content_and_settings(tmp_path):
     assert runner.check_files([str(path)], lambda p: s2, c)[0].diagnostics == []
 
 
+def test_cache_is_keyed_on_bnlint_code(tmp_path, monkeypatch):
+    """An editable install keeps its version while its code changes: results
+    of the old code are not read back."""
+    from bnlint.run import cache as cache_module
+
+    cache_dir = str(tmp_path / "c")
+    c = Cache(cache_dir, Settings().cache_key())
+    c.put(str(tmp_path / "m.py"), "digest", [])
+    c.save()
+    assert Cache(cache_dir, Settings().cache_key()).get(str(tmp_path / "m.py"), "digest") == []
+    monkeypatch.setattr(cache_module, "_code_fingerprint", lambda: "changed")
+    assert Cache(cache_dir, Settings().cache_key()).entries == {}
+
+
 IMPORT_SPELLINGS = [
     "import os\nfrom a import b\n",
     "def f():\n    import tensorflow as tf\n    return tf\n",

@@ -592,6 +592,17 @@ def outside_libraries() -> frozenset[str]:
     return names | frozenset(n.rsplit(".", 1)[0] for n in names)
 
 
+def interchangeable(names) -> bool:
+    """Whether these APIs are one row of the catalog (``BatchNormalization``
+    and ``SyncBatchNormalization``): one signature, one effect."""
+    rows = [CATALOG.get(n) for n in names]
+    first = rows[0]
+    return first is not None and all(
+        r is not None and (r.params, r.effect, r.roles) == (first.params, first.effect, first.roles)
+        for r in rows[1:]
+    )
+
+
 def is_known(name: str) -> bool:
     """Whether a canonical name is an API the catalog knows."""
     return name in CATALOG

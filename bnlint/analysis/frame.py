@@ -76,8 +76,9 @@ def _merge_values(values: list):
     if isinstance(first, ApiRef) and all(isinstance(v, ApiRef) for v in values):
         # ``SyncBatchNormalization if sync else BatchNormalization``: one row
         # of the catalog, one signature and effect
-        rows = {catalog.lookup(v.name) for v in values}
-        return ApiRef(first.name, any(v.chosen for v in values)) if len(rows) == 1 else None
+        if not catalog.interchangeable([v.name for v in values]):
+            return None
+        return ApiRef(first.name, any(v.chosen for v in values))
     return _join_collections(values)
 
 

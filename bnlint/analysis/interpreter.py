@@ -262,8 +262,11 @@ class Interpreter:
         if key.startswith("self.") and key.count(".") == 1 and frame.cls is not None:
             name = key[5:]
             for attrs in self.classes.attr_stores(frame):
-                if name in attrs and not agree(attrs[name], value):
+                old = attrs.get(name)
+                if name in attrs and not agree(old, value):
                     attrs[name] = None
+                elif isinstance(old, ApiRef) and old.chosen and not value.chosen:
+                    attrs[name] = old  # a class some construction is given
                 else:
                     attrs[name] = value
 

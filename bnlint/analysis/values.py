@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from bnlint.analysis import catalog
 from bnlint.analysis.index import statements_in
 from bnlint.analysis.layout import Layout
 
@@ -464,6 +465,10 @@ def agree(a, b, depth: int = 0) -> bool:
         return False
     if isinstance(a, Seq) and isinstance(b, Seq):
         return len(a.items) == len(b.items) and all(agree(x, y, depth + 1) for x, y in zip(a.items, b.items))
+    if isinstance(a, ApiRef) and isinstance(b, ApiRef):
+        # ``SyncBatchNormalization`` for one object, ``BatchNormalization``
+        # for another: one row of the catalog, one signature and effect
+        return catalog.interchangeable((a.name, b.name))
     if not (isinstance(a, Instance) and isinstance(b, Instance)) or a.cls is not b.cls:
         return False
     if not (a.made and b.made and a.made[0] == b.made[0]) or a.attrs is None or b.attrs is None:

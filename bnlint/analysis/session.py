@@ -75,8 +75,13 @@ class Session:
         if module.format_test is not None and on_import is None:
             # written for both formats, and another module picks one at run
             # time (``K.set_image_data_format(fmt)`` after reading flags): a
-            # layer wrong under the default is wrong, as in the module alone
+            # layer wrong under the default is wrong, as in the module alone;
+            # and when the project sets another format, the module's code for
+            # that format runs there: read it so
             others.discard(None)
+            picked = sorted(others - {own})
+            if picked:
+                return picked[0]
         return own if others <= {own} else None
 
     def imported_modules(self, module, at_import: bool = False) -> list:

@@ -321,6 +321,18 @@ class FunctionCalls:
                 return self._may_record(func)
         return False
 
+    def callers_may_pass(self, fn, cls, interp, name: str) -> bool:
+        """Whether ``name`` is a parameter of ``fn`` (a def node) that some
+        caller passes a value for, other than its default: then a class it
+        ends up holding (``norm_layer = norm_layer or BatchNormalization``)
+        is the callers' choice."""
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        for param, default in params_of(fn):
+            if param == name:
+                return default is None or self._distrusted(Func(fn, None, cls, interp), name, default)
+        return False
+
     def _picks_class(self, func: Func) -> bool:
         """Whether ``func`` returns a batch norm or conv class it names
         (``if norm == "batch_norm": return layers.BatchNormalization``)."""

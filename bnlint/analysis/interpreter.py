@@ -661,6 +661,12 @@ class Interpreter:
         if isinstance(callee, Partial):
             return self.partials.call(callee, node, args, kws, frame)
         if isinstance(callee, ApiRef):
+            if (
+                not callee.chosen
+                and isinstance(func, ast.Name)
+                and self.session.calls.callers_may_pass(frame.scope, frame.cls, self, func.id)
+            ):
+                callee = ApiRef(callee.name, True)  # ``if norm_layer is None: norm_layer = ...``
             if not callee.chosen:
                 return self.effects.apply(callee.name, node, args, kws, frame)
             if catalog.lookup(callee.name).effect != "bn_layer":

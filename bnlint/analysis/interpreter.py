@@ -640,6 +640,24 @@ class Interpreter:
             bound = self.lookup(owner, frame)
         return _bound_first(callee, bound)
 
+    def _call_held(self, ref: ApiRef, node: ast.Call, args, kws, frame: Frame):
+        """``norm(axis=1)`` for a variable holding a catalog class: that
+        class's call.  A class callers choose builds a layer that says so
+        (its fix would change what they build too)."""
+        func = node.func
+        if (
+            not ref.chosen
+            and isinstance(func, ast.Name)
+            and self.session.calls.callers_may_pass(frame.scope, frame.cls, self, func.id)
+        ):
+            ref = ApiRef(ref.name, True)  # ``if norm_layer is None: norm_layer = ...``
+        if not ref.chosen:
+            return self.effects.apply(ref.name, node, args, kws, frame)
+        if catalog.lookup(ref.name).effect != "bn_layer":
+            return None  # an op run right here: its sites could not tell
+        layer = self.effects.apply(ref.name, node, args, kws, frame)
+        return dataclasses.replace(layer, chosen=True) if isinstance(layer, Layer) else layer
+
     def _call(self, node: ast.Call, frame: Frame):
         func = node.func
         callee = None
@@ -661,18 +679,7 @@ class Interpreter:
         if isinstance(callee, Partial):
             return self.partials.call(callee, node, args, kws, frame)
         if isinstance(callee, ApiRef):
-            if (
-                not callee.chosen
-                and isinstance(func, ast.Name)
-                and self.session.calls.callers_may_pass(frame.scope, frame.cls, self, func.id)
-            ):
-                callee = ApiRef(callee.name, True)  # ``if norm_layer is None: norm_layer = ...``
-            if not callee.chosen:
-                return self.effects.apply(callee.name, node, args, kws, frame)
-            if catalog.lookup(callee.name).effect != "bn_layer":
-                return None  # an op it runs now: its sites would not know
-            layer = self.effects.apply(callee.name, node, args, kws, frame)
-            return dataclasses.replace(layer, chosen=True) if isinstance(layer, Layer) else layer
+            return self._call_held(callee, node, args, kws, frame)
         if isinstance(callee, Layer):
             return apply_layer(self, callee, args[0] if args else kws.get("inputs"), frame, node)
         if isinstance(callee, Each) and all(isinstance(i, Layer) for i in callee.items):

@@ -239,7 +239,8 @@ class DataFormat(Rule):
             if scope_follows:
                 # the arg_scope that gives these params gives the conv its
                 # data_format (a parameter, ``config.DATA_FORMAT``): follow it
-                value = scope.module.source.segment(conv_format.node)
+                node = conv_format.node
+                value = node.id if isinstance(node, ast.Name) else scope.module.source.segment(node)
             elif follow is not None:
                 value = follow
             edit, target = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)
@@ -355,7 +356,13 @@ def _scope_format(params_scope, conv_format) -> bool:
         return False
     functions = home.index.functions
     where = innermost(functions, params_scope.scope_call)
-    return where is not None and innermost(functions, conv_format.scope_call) is where
+    if where is None or innermost(functions, conv_format.scope_call) is not where:
+        return False
+    # a name the function assigns may not exist yet where the dict is built
+    name = conv_format.node.id if isinstance(conv_format.node, ast.Name) else None
+    return name is None or not any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(where)
+    )
 
 
 def _passed_by_a_caller(ctx, site, param: str) -> bool:

@@ -61,7 +61,7 @@ class Records:
             api=name,
             # a project class that renames the layer, or a variable holding
             # the class (``self._norm``), is named as written
-            spelled=dotted(call.func) if given else None,
+            spelled=_spelled(call.func) if given else None,
             scope=frame.scope,
             vary=(_constant_key(axis), chosen),
             chosen=chosen,
@@ -284,6 +284,14 @@ class Records:
                 if any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(s)):
                     return
         self.interp.record("conv_bn", nxt, None, frame, conv=conv, bn=bn, conv_stmt=stmt)
+
+
+def _spelled(func: ast.expr) -> str | None:
+    """How the code names the class it calls, short enough to quote in a
+    message (``self._norm``, ``NORM_LAYERS[norm]``; not ``super().__init__``,
+    which builds the base class)."""
+    text = dotted(func) or (ast.unparse(func) if isinstance(func, ast.Subscript) else None)
+    return text if text and len(text) <= 40 else None
 
 
 def _catalog_normalizer(fn) -> tuple[str | None, bool]:

@@ -287,11 +287,7 @@ def _summary(run: Run, diagnostics) -> None:
     if run.opts["quiet"] or run.output_format not in ("concise", "full"):
         return
     if diagnostics:
-        fixable = sum(
-            1
-            for d in diagnostics
-            if d.fix is not None and (d.fix.applicability == "safe" or run.root.unsafe_fixes)
-        )
+        fixable = sum(1 for d in diagnostics if d.fix_applies(run.root.unsafe_fixes))
         noun = "problem" if len(diagnostics) == 1 else "problems"
         click.echo(f"Found {len(diagnostics)} {noun} ({fixable} fixable).")
         unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "unsafe")
@@ -343,11 +339,6 @@ def check(**opts):
     if error:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not opts["exit_zero"] else EXIT_CLEAN)
-
-
-def _fixable(result, unsafe: bool) -> bool:
-    """Whether a file's findings hold a fix this run may apply."""
-    return any(d.fix is not None and (d.fix.applicability == "safe" or unsafe) for d in result.diagnostics)
 
 
 @main.command()
@@ -415,7 +406,8 @@ def fix(**opts):
         }
     results, untouched = {}, []
     for path, data in items:
-        if path in pre and not _fixable(pre[path], run.settings_for(path).unsafe_fixes):
+        unsafe = run.settings_for(path).unsafe_fixes
+        if path in pre and not any(d.fix_applies(unsafe) for d in pre[path].diagnostics):
             results[path], sources[path] = pre[path], data
             untouched.append(path)
             continue

@@ -97,6 +97,10 @@ class Diagnostic:
     def sort_key(self):
         return (self.path, self.span[0], self.code)
 
+    def fix_applies(self, unsafe_fixes: bool) -> bool:
+        """Whether a run with (or without) ``--unsafe-fixes`` applies its fix."""
+        return self.fix is not None and (self.fix.applicability == "safe" or unsafe_fixes)
+
 
 _EDIT_TYPES = {t.__name__: t for t in (Replace, SetArg, SetKey, RemoveStatement, WrapWith, AddImport)}
 

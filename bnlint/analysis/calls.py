@@ -42,8 +42,8 @@ def _as_passed(value):
     a class a caller passes is the caller's choice."""
     if isinstance(value, (Int, IntList, Float)) and value.module is not None and not value.passed:
         return dataclasses.replace(value, passed=True)
-    if isinstance(value, ApiRef) and not value.chosen:
-        return ApiRef(value.name, True)
+    if isinstance(value, ApiRef):
+        return value.as_chosen()
     return value
 
 
@@ -154,7 +154,7 @@ class FunctionCalls:
             if name not in bound:
                 bound[name] = interp.ev(default, interp.frame) if default is not None else None
                 if isinstance(bound[name], ApiRef) and self._distrusted(func, name, default):
-                    bound[name] = ApiRef(bound[name].name, True)  # some caller passes another
+                    bound[name] = bound[name].as_chosen()  # some caller passes another
         rest = func.node.args.kwarg
         spreads = False
         if rest is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 
-from bnlint.analysis import catalog
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
 from bnlint.analysis.values import (
@@ -19,6 +18,7 @@ from bnlint.analysis.values import (
     ShapeOf,
     Str,
     Tensor,
+    join_refs,
     same,
 )
 
@@ -73,12 +73,8 @@ def _merge_values(values: list):
     first = values[0]
     if all(same(first, v) for v in values[1:]):
         return first
-    if isinstance(first, ApiRef) and all(isinstance(v, ApiRef) for v in values):
-        # ``SyncBatchNormalization if sync else BatchNormalization``: one row
-        # of the catalog, one signature and effect
-        if not catalog.interchangeable([v.name for v in values]):
-            return None
-        return ApiRef(first.name, any(v.chosen for v in values))
+    if all(isinstance(v, ApiRef) for v in values):
+        return join_refs(values)
     return _join_collections(values)
 
 

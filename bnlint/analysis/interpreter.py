@@ -53,6 +53,7 @@ from bnlint.analysis.values import (
     Str,
     Tensor,
     agree,
+    join_refs,
     same,
 )
 
@@ -263,10 +264,10 @@ class Interpreter:
             name = key[5:]
             for attrs in self.classes.attr_stores(frame):
                 old = attrs.get(name)
-                if name in attrs and not agree(old, value):
+                if isinstance(old, ApiRef) and isinstance(value, ApiRef):
+                    attrs[name] = join_refs((old, value))  # one class, chosen if any is
+                elif name in attrs and not agree(old, value):
                     attrs[name] = None
-                elif isinstance(old, ApiRef) and old.chosen and not value.chosen:
-                    attrs[name] = old  # a class some construction is given
                 else:
                     attrs[name] = value
 
@@ -324,8 +325,10 @@ class Interpreter:
 
     def _ev_name(self, node, frame: Frame):
         value = self.lookup(node, frame)
-        if value is None and not frame.has(node.id):
-            return self._api_ref(node)
+        if value is None:
+            ref = self._api_ref(node)  # a cached lookup: most names are no API
+            if ref is not None and not frame.has(node.id):
+                return ref
         return value
 
     def _ev_attribute(self, node, frame: Frame):
@@ -339,8 +342,10 @@ class Interpreter:
         if isinstance(node.value, ast.Call):
             self.ev(node.value, frame)
         value = self.lookup(node, frame)
-        if value is None and _root_untracked(node, frame):
-            return self._api_ref(node)
+        if value is None:
+            ref = self._api_ref(node)
+            if ref is not None and _root_untracked(node, frame):
+                return ref
         return value
 
     def _api_ref(self, node):
@@ -650,7 +655,7 @@ class Interpreter:
             and isinstance(func, ast.Name)
             and self.session.calls.callers_may_pass(frame.scope, frame.cls, self, func.id)
         ):
-            ref = ApiRef(ref.name, True)  # ``if norm_layer is None: norm_layer = ...``
+            ref = ref.as_chosen()  # ``if norm_layer is None: norm_layer = ...``
         if not ref.chosen:
             return self.effects.apply(ref.name, node, args, kws, frame)
         if catalog.lookup(ref.name).effect != "bn_layer":

@@ -116,9 +116,8 @@ class Layer:
     env: object = field(default=None, compare=False, hash=False)
     api: str | None = field(default=None, compare=False, hash=False)  # the catalog class built
     perm: tuple | None = None  # 'permute': the axes' new order, batch axis included
-    chosen: bool = field(
-        default=False, compare=False, hash=False
-    )  # built from a class callers choose (ApiRef)
+    # built from a class callers choose (an ApiRef's ``chosen``)
+    chosen: bool = field(default=False, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -432,6 +431,9 @@ class ApiRef:
     # would change what those callers build too
     chosen: bool = False
 
+    def as_chosen(self) -> ApiRef:
+        return self if self.chosen else ApiRef(self.name, True)
+
 
 @dataclass(frozen=True)
 class ModuleRef:
@@ -450,6 +452,16 @@ class Each:
     items: tuple
 
 
+def join_refs(refs) -> ApiRef | None:
+    """One class held in several branches or objects
+    (``SyncBatchNormalization if sync else BatchNormalization``): the first,
+    when every one is a row of one signature and effect; chosen by callers
+    when any is."""
+    if not catalog.interchangeable([r.name for r in refs]):
+        return None
+    return ApiRef(refs[0].name, any(r.chosen for r in refs))
+
+
 def same(a, b) -> bool:
     return a is b or (a is not None and a == b)
 
@@ -466,9 +478,7 @@ def agree(a, b, depth: int = 0) -> bool:
     if isinstance(a, Seq) and isinstance(b, Seq):
         return len(a.items) == len(b.items) and all(agree(x, y, depth + 1) for x, y in zip(a.items, b.items))
     if isinstance(a, ApiRef) and isinstance(b, ApiRef):
-        # ``SyncBatchNormalization`` for one object, ``BatchNormalization``
-        # for another: one row of the catalog, one signature and effect
-        return catalog.interchangeable((a.name, b.name))
+        return join_refs((a, b)) is not None
     if not (isinstance(a, Instance) and isinstance(b, Instance)) or a.cls is not b.cls:
         return False
     if not (a.made and b.made and a.made[0] == b.made[0]) or a.attrs is None or b.attrs is None:

@@ -5,6 +5,7 @@ key, loaded once and written once per run."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ def cache_dir(explicit: str | None = None) -> str:
     return explicit or os.environ.get("BNLINT_CACHE_DIR") or DEFAULT_DIR
 
 
+@functools.cache
 def _code_fingerprint() -> str:
     """Sizes and modification times of bnlint's own modules: a few dozen
     ``stat`` calls, so results of older code are never read back."""

@@ -331,7 +331,7 @@ def fix_source(
         first = first or result
         chosen, taken = [], _Taken()
         for d in result.diagnostics:
-            if d.fix is None or (d.fix.applicability == "unsafe" and not settings.unsafe_fixes):
+            if not d.fix_applies(settings.unsafe_fixes):
                 continue
             spans = _spans(d.fix)
             if any(taken.overlaps(s) for s in spans):

@@ -233,3 +233,26 @@ def test_fixes_that_undo_each_other_leave_the_file_alone(monkeypatch):
     data, fixed, result = linter.fix_source("m.py", source)
     assert data == source and fixed == 0
     assert [d.message for d in result.diagnostics] == ["flip"]
+
+
+def test_match_statements_are_analysed(folder):
+    """``case`` blocks have no line of their own: the walks that find a
+    helper's callers by line step into their bodies."""
+    (folder / "ops.py").write_text(
+        "import tensorflow as tf\n\n\n"
+        "def bn(x):\n"
+        "    mean, var = tf.nn.moments(x, [0])\n"
+        "    return tf.nn.batch_normalization(x, mean, var, None, None, 1e-3)\n"
+    )
+    (folder / "model.py").write_text(
+        "import tensorflow as tf\nfrom ops import bn\n\n\n"
+        "def net(x, w, kind):\n"
+        "    match kind:\n"
+        "        case 'conv':\n"
+        "            return bn(tf.nn.conv2d(x, w, 1, 'SAME'))\n"
+        "        case _:\n"
+        "            return x\n"
+    )
+    r = run("check", "--no-cache", ".")
+    assert "BN901" not in r.output, r.output
+    assert "ops.py:5:17: BN001" in r.output and "called from model.py:8" in r.output, r.output

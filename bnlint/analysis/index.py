@@ -18,14 +18,26 @@ _ATTR_STORE = re.compile(r"\.\s*([A-Za-z_]\w*)\s*=(?!=)")
 _LEAVES = (ast.expr_context, ast.Name, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 
+def _nested(stmt) -> list:
+    """The statements directly inside a compound statement (a ``case``'s
+    body stands for the case, which has no line of its own)."""
+    out = []
+    for field in _BLOCKS:
+        for child in getattr(stmt, field, ()):
+            if isinstance(child, ast.match_case):
+                out.extend(child.body)
+            else:
+                out.append(child)
+    return out
+
+
 def statements_in(body):
     """Every statement, nested blocks included (no expressions)."""
     todo = list(body)
     while todo:
         stmt = todo.pop()
         yield stmt
-        for field in _BLOCKS:
-            todo.extend(getattr(stmt, field, ()))
+        todo.extend(_nested(stmt))
 
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)\b", re.M)
@@ -64,8 +76,7 @@ def _imports(tree: ast.Module, text: str | None) -> list:
             continue
         i = bisect.bisect_left(lines, stmt.lineno)
         if i < len(lines) and lines[i] <= stmt.end_lineno:
-            for field in _BLOCKS:
-                todo.extend(getattr(stmt, field, ()))
+            todo.extend(_nested(stmt))
     return found
 
 

@@ -256,3 +256,34 @@ def test_match_statements_are_analysed(folder):
     r = run("check", "--no-cache", ".")
     assert "BN901" not in r.output, r.output
     assert "ops.py:5:17: BN001" in r.output and "called from model.py:8" in r.output, r.output
+
+
+def test_project_without_tensorflow_is_not_analysed(folder):
+    """Modules that import each other and name convs and normalizing, with
+    no TensorFlow or Keras in reach, cannot have findings: not parsed."""
+    (folder / "convert.py").write_text(
+        "from normalize import normalize\n\n\ndef convert(x):\n    return normalize(x)\n"
+    )
+    (folder / "normalize.py").write_bytes(b"import convert\n\n\ndef normalize(x:\n    return x\n")
+    r = run("check", "--no-cache", ".")
+    assert "convert.py" not in r.output and "normalize.py" not in r.output, r.output
+    assert "good.py:6:17: BN001" in r.output
+
+
+def test_module_gaining_tensorflow_rechecks_its_importers(folder):
+    """A file left unanalysed for want of TensorFlow is checked again when
+    a module it imports (not itself checked) starts naming it."""
+    (folder / "pkg").mkdir()
+    (folder / "pkg" / "model.py").write_text(
+        "from common import tf\n\n\n"
+        "def f(x, w):\n"
+        "    conv = tf.nn.conv2d(x, w, 1, 'SAME')\n"
+        "    mean, var = tf.nn.moments(conv, [0])\n"
+        "    return tf.nn.batch_normalization(conv, mean, var, None, None, 1e-3)\n"
+    )
+    common = folder / "pkg" / "common.py"
+    common.write_text("tf = None\n")
+    assert "All checks passed" in run("check", "pkg/model.py").output
+    common.write_text("import tensorflow as tf\n")
+    r = run("check", "pkg/model.py")
+    assert "pkg/model.py:6:17: BN001" in r.output, r.output

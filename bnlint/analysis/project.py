@@ -19,14 +19,16 @@ _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 _NEVER = set(ROOTS) | {"tensorflow_addons"}
 
 
-_real = functools.lru_cache(maxsize=None)(os.path.realpath)
+@functools.cache
+def _real(path: str, cwd: str) -> str:
+    return os.path.realpath(os.path.join(cwd, path))
 
 
 def real(path: str) -> str:
-    """``os.path.realpath``, remembered for absolute paths (a relative one
-    depends on the working folder): a run resolves the same paths many
+    """``os.path.realpath``, remembered (a relative path with the working
+    folder it was resolved from): a run resolves the same paths many
     times, and links do not change under it."""
-    return _real(path) if os.path.isabs(path) else os.path.realpath(path)
+    return _real(path, "" if os.path.isabs(path) else os.getcwd())
 
 
 def file_of(base: str) -> str | None:

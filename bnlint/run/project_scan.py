@@ -39,6 +39,10 @@ _RELEVANT = (
 )
 
 
+# The libraries the catalog describes, as an import or alias spells them.
+_LIBRARIES = re.compile(rb"tensorflow|keras|tf_slim")
+
+
 def builds_train_op(data: bytes) -> bool:
     """Whether the text builds a train op (``opt.minimize(loss)``): its
     callers may hand it a loss from a model with batch norms."""
@@ -98,6 +102,7 @@ class ImportGraph:
         self._uses: dict[tuple[str, str], bool] = {}
         self._format_setters: dict[str, bool] = {}
         self._raw: dict[str, list] = {}
+        self._found: dict[tuple[bytes, str], bool] = {}
 
     def _bound(self, real: str) -> list[tuple[str, str | None, str]]:
         """(resolved real path, local name or None for a star, module
@@ -136,6 +141,26 @@ class ImportGraph:
             found.discard(real)
             self._imports[real] = found
         return self._imports[real]
+
+    def reaches_library(self, reals) -> bool:
+        return self.library_reach(reals)[0]
+
+    def library_reach(self, reals) -> tuple[bool, set[str]]:
+        """Whether one of these modules, or a project module they import
+        (transitively), names TensorFlow or Keras (without that no API of
+        the catalog is in reach, and the analysis can find nothing), and
+        the modules read to tell."""
+        seen: set[str] = set()
+        todo = list(reals)
+        while todo:
+            r = todo.pop()
+            if r in seen:
+                continue
+            seen.add(r)
+            if self._searched(_LIBRARIES, r):
+                return True, seen
+            todo.extend(self.imports(r))
+        return False, seen
 
     def matters(self, real: str) -> bool:
         """Whether the file, or a project module it imports (transitively),
@@ -220,14 +245,21 @@ class ImportGraph:
     def contributes(self, real: str, targets=None) -> bool:
         """Whether the file has a conv, a batch norm or a format of its own
         to hand the project modules it calls (``targets``: those modules)."""
-        if _CONTRIBUTES.search(self.data_of(real) or b""):
+        if self._searched(_CONTRIBUTES, real):
             return True
         targets = self.imports(real) if targets is None else targets
         constants = set().union(set(), *(self._constants(t) for t in targets))
         if not constants.isdisjoint(self.words(real)):
             return True
         # a loss from its model handed to a train op another module builds
-        return any(_TRAINS.search(self.data_of(t) or b"") for t in targets)
+        return any(self._searched(_TRAINS, t) for t in targets)
+
+    def _searched(self, pattern: re.Pattern, real: str) -> bool:
+        """Whether the pattern occurs in the file, searched once per run."""
+        key = (pattern.pattern, real)
+        if key not in self._found:
+            self._found[key] = pattern.search(self.data_of(real) or b"") is not None
+        return self._found[key]
 
     def _constants(self, real: str) -> set[str]:
         """Format constants a module defines or re-exports (one level)."""

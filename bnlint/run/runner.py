@@ -4,6 +4,7 @@ per-file work on both cores when there is enough of it."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import sys
 
@@ -249,8 +250,11 @@ class ProjectFiles:
         return {**{r: self.display(r) for r in importers}, **self._callers_of(importers)}
 
     def imports_project(self, path: str) -> bool:
+        """Whether the module uses what project modules offer, with
+        TensorFlow or Keras in reach (without them its imports carry
+        nothing a rule reads)."""
         real = self.real.get(path)
-        return real is not None and self.graph.uses_interface(real)
+        return real is not None and self.graph.reaches_library([real]) and self.graph.uses_interface(real)
 
     def _importers_map(self) -> dict[str, set[str]]:
         """real -> the project files (checked or scanned) that import it."""
@@ -365,6 +369,7 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
     digests = {r: content_hash(files.data_of(r) or b"") for r in members}
     syntax_set = set(syntax_only)
     jobs = []
+    done = []  # (keys, (results, deps)) of groups decided without a job
     single = [[p] for p in notebooks] + [[files.real[p]] for p in syntax_only]
     for group in files.groups(members) + single:
         checked = [files.display(r) for r in group if files.display(r) in datas]
@@ -381,6 +386,14 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
                     r = Result(p, [from_dict(d) for d in hit[0]])
                     r.error = from_dict(hit[1]) if hit[1] else None
                     results[p] = r
+                continue
+        if speedups and not group[0].endswith(".ipynb"):
+            found, read_paths = files.graph.library_reach(group)
+            if not found:
+                # no TensorFlow or Keras in reach: as if the prefilter said no
+                out = {p: decode_check(p, datas[p]) for p in checked}
+                deps = {r: content_hash(files.data_of(r) or b"") for r in sorted(read_paths - set(group))}
+                done.append((keys, (out, deps)))
                 continue
         entries = []
         for r in group:
@@ -400,7 +413,8 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
     for entries, _ in jobs:
         workers.submit((entries, speedups))
     outs = []
-    for (_, keys), (out, deps) in zip(jobs, workers.results()):
+    finished = itertools.chain(done, ((keys, r) for (_, keys), r in zip(jobs, workers.results())))
+    for keys, (out, deps) in finished:
         outs.append((out, deps))
         for path, r in out.items():
             results[path] = r
@@ -413,7 +427,7 @@ def check_files(paths, settings_for, cache=None, speedups=True, scan_importers=F
     if cache is not None:
         if run_key is not None and not any(r.internal for r in results.values()):
             run_deps = {}
-            for _, (_, deps) in zip(jobs, outs):
+            for _, deps in outs:
                 run_deps.update(deps)
             summary = {
                 p: [[to_dict(d) for d in r.diagnostics], to_dict(r.error) if r.error else None]

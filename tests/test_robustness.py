@@ -212,6 +212,25 @@ def test_internal_error_in_the_analysis_is_contained(folder, monkeypatch):
     assert "Traceback" not in r.output
 
 
+def test_internal_error_in_one_module_spares_the_others(folder, monkeypatch):
+    """Modules analysed together (one imports the other) keep their
+    findings when the analysis of another one breaks."""
+    from bnlint.analysis.interpreter import Interpreter
+
+    real = Interpreter.analyse
+
+    def boom(self):
+        if self.module.path.endswith("bad.py"):
+            raise KeyError("bad node")
+        return real(self)
+
+    monkeypatch.setattr(Interpreter, "analyse", boom)
+    (folder / "bad.py").write_text("import tensorflow as tf\nimport good\n\nconv = tf.nn.conv2d\n")
+    r = run("check", "--no-cache", ".")
+    assert "bad.py:1:1: BN901 internal error in the analysis (KeyError" in r.output, r.output
+    assert "good.py:6:17: BN001" in r.output, r.output
+
+
 def test_fixes_that_undo_each_other_leave_the_file_alone(monkeypatch):
     """A rule whose fix the next round undoes (a bug) must not leave the
     file at whichever state the last round reached."""

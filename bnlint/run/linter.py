@@ -179,24 +179,28 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
     if not checked or not rules:
         return results
     session = Session(project, skip_unrelated=skip_unrelated)
-    try:
-        for entry, facts in parsed:
-            if entry.analyse:
-                session.analyse(facts)
-    except RecursionError:
-        for e, _ in checked.values():
-            results[e.path].error = Diagnostic(
-                SYNTAX_ERROR,
-                "file is too deeply nested for bnlint to analyse; skipped",
-                e.path,
-                ((1, 0), (1, 0)),
-            )
-        return results
-    except Exception as exc:  # a bug in the analysis must not stop the run
-        for e, _ in checked.values():
-            results[e.path].error = _internal(e.path, "the analysis", exc)
-            results[e.path].internal = True
-        return results
+    failed: set[str] = set()  # checked modules whose analysis broke: no findings
+    for entry, facts in parsed:
+        if not entry.analyse:
+            continue
+        # one module's failure is its own: the others keep their findings
+        # (what the broken run left half known reads as unknown)
+        try:
+            session.analyse(facts)
+        except RecursionError:
+            if entry.checked:
+                failed.add(_key(entry.path))
+                results[entry.path].error = Diagnostic(
+                    SYNTAX_ERROR,
+                    "file is too deeply nested for bnlint to analyse; skipped",
+                    entry.path,
+                    ((1, 0), (1, 0)),
+                )
+        except Exception as exc:  # a bug in the analysis must not stop the run
+            if entry.checked:
+                failed.add(_key(entry.path))
+                results[entry.path].error = _internal(entry.path, "the analysis", exc)
+                results[entry.path].internal = True
     found: dict[str, list[Diagnostic]] = {e.path: [] for e, _ in checked.values()}
     modules = {_key(i.module.path): i.module for i in session.interps.values()}
     for e, f in checked.values():
@@ -227,6 +231,8 @@ def _lint(entries: list[Entry], project: Project | None, skip_unrelated: bool) -
                 for placed in _place(d, checked):
                     found[placed.path].append(placed)
     for entry, facts in checked.values():
+        if _key(entry.path) in failed:
+            continue
         codes = entry.settings.enabled_codes(RULES)
         kept = [d for d in found[entry.path] if d.code in codes]
         kept = filter_suppressed(facts.source, kept, entry.settings)

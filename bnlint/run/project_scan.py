@@ -103,6 +103,7 @@ class ImportGraph:
         self._format_setters: dict[str, bool] = {}
         self._raw: dict[str, list] = {}
         self._found: dict[tuple[bytes, str], bool] = {}
+        self._no_library: set[str] = set()  # modules with no library in reach
 
     def _bound(self, real: str) -> list[tuple[str, str | None, str]]:
         """(resolved real path, local name or None for a star, module
@@ -143,23 +144,29 @@ class ImportGraph:
         return self._imports[real]
 
     def reaches_library(self, reals) -> bool:
-        return self.library_reach(reals)[0]
+        """Whether one of these modules, or a project module they import
+        (transitively), names TensorFlow or Keras: without that no API of
+        the catalog is in reach, and the analysis can find nothing."""
+        return self._reach(reals, self._no_library)[0]
 
     def library_reach(self, reals) -> tuple[bool, set[str]]:
-        """Whether one of these modules, or a project module they import
-        (transitively), names TensorFlow or Keras (without that no API of
-        the catalog is in reach, and the analysis can find nothing), and
-        the modules read to tell."""
+        """``reaches_library``, and every module read to tell (what a
+        cached answer depends on)."""
+        return self._reach(reals, set())
+
+    def _reach(self, reals, known_without: set[str]) -> tuple[bool, set[str]]:
         seen: set[str] = set()
         todo = list(reals)
         while todo:
             r = todo.pop()
-            if r in seen:
+            if r in seen or r in known_without:
                 continue
             seen.add(r)
             if self._searched(_LIBRARIES, r):
                 return True, seen
             todo.extend(self.imports(r))
+        # everything these import has no library in reach either
+        self._no_library |= seen
         return False, seen
 
     def matters(self, real: str) -> bool:

@@ -232,10 +232,16 @@ class ProjectFiles:
         """Whether callers may hand this module conv outputs that meet a
         batch norm in it (its own text must name something a site needs),
         or a loss its train op trains."""
-        if path not in self.datas:
+        if path not in self.datas or path not in self.real:
             return False
         data = self.datas[path]
-        return (relevant(data) or builds_train_op(data)) and bool(self.callers([path]))
+        # a module with no TensorFlow or Keras in reach holds no site
+        # (settings it only defines are found by ``configured``)
+        return (
+            (relevant(data) or builds_train_op(data))
+            and self.graph.reaches_library([self.real[path]])
+            and bool(self.callers([path]))
+        )
 
     def configured(self, path: str, rules) -> dict[str, str]:
         """real -> display path of the files that import this module and

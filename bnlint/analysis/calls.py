@@ -128,7 +128,11 @@ class FunctionCalls:
         parent = func.env if isinstance(func.env, Frame) else interp.frame
         frame = Frame(func.node, parent=parent, via_call=False, cls=func.cls, key=("standalone", ident))
         frame.vars.update(self._defaults(func))
-        self._run(func, frame)
+        result = self._run(func, frame)
+        # The same run as ``_summary`` makes (defaults, no caller), so its
+        # return value is the summary: the body is not run a second time.
+        if not interp.module.index.is_generator(func.node):
+            self.memo.setdefault((ident, "summary"), result)
 
     def call(self, func: Func, call: ast.Call, args, kws, bound_self, caller, caller_frame: Frame):
         """The value of ``call``, a call of ``func`` from ``caller`` (an
@@ -212,6 +216,14 @@ class FunctionCalls:
             return None
         if name == "training" and func.node.name == "call" and func.cls is not None and func.cls.keras_layer:
             return None  # Keras passes it at run time: ``if training:`` may go either way
+        # The same for every class that inherits the method: its callers are
+        # those of the module and class that define it.
+        key = (id(func.node), id(func.defining_class), "default value", name)
+        if key not in self.memo:
+            self.memo[key] = self._trusted_default(func, name, default)
+        return self.memo[key]
+
+    def _trusted_default(self, func: Func, name: str, default):
         interp = func.interp
         value = interp.ev(default, interp.frame)
         if value is None:

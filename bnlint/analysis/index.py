@@ -80,19 +80,6 @@ def _imports(tree: ast.Module, text: str | None) -> list:
     return found
 
 
-def _header_parts(stmt):
-    """The parts of a statement that are not nested statements: all of a
-    simple statement; the test, iterator, items, decorators... of a
-    compound one."""
-    for field, value in ast.iter_fields(stmt):
-        if field in _BLOCKS:
-            continue
-        if isinstance(value, list):
-            yield from (v for v in value if isinstance(v, ast.AST))
-        elif isinstance(value, ast.AST):
-            yield value
-
-
 class ModuleIndex:
     def __init__(self, tree: ast.Module, text: str | None = None):
         self.tree = tree
@@ -107,10 +94,11 @@ class ModuleIndex:
         self._mentions: dict[str, bool] = {}
         self._changes: dict[str, bool] = {}  # dict name -> stored into
         self._counts: dict[str, int] = {}
+        self._span_words: dict[tuple[int, int], frozenset[str]] = {}
         self._outside_stores: set[str] | None = None
         self._lines: list[str] | None = None
         self._newlines: list[int] | None = None
-        self._line_queries = 0
+        self._line_calls: dict[int, list[int]] | None = None
         self._words: set[str] | None = None
         self._functions: list | None = None
 
@@ -169,7 +157,7 @@ class ModuleIndex:
         return self._strings
 
     def calls_on_lines_of(self, word: str) -> list[ast.Call]:
-        """The calls in the statements on lines where ``word`` occurs."""
+        """The calls that span a line where ``word`` occurs."""
         if self.text is None:
             return self.calls
         if self._newlines is None:
@@ -181,27 +169,27 @@ class ModuleIndex:
             start = self.text.find(word, start + 1)
         if not lines:
             return []
-        self._line_queries += 1
-        if self._line_queries > 2:
-            self._walk()  # asked again and again: one walk serves them all
-        ordered = sorted(lines)
+        self._walk()  # one walk serves every question about lines
+        by_line = self._calls_by_line()
+        found = sorted({i for line in lines for i in by_line.get(line, ())})
+        return [self._calls[i] for i in found]
 
-        def spans_a_line(node) -> bool:
-            i = bisect.bisect_left(ordered, node.lineno)
-            return i < len(ordered) and ordered[i] <= node.end_lineno
+    def _calls_by_line(self) -> dict[int, list[int]]:
+        """Line -> the positions in ``calls`` of the calls spanning it."""
+        if self._line_calls is None:
+            self._line_calls = {}
+            for i, c in enumerate(self._calls):
+                for line in range(c.lineno, c.end_lineno + 1):
+                    self._line_calls.setdefault(line, []).append(i)
+        return self._line_calls
 
-        if self._walked:
-            return [c for c in self._calls if spans_a_line(c)]
-        out = []
-        for stmt in statements_in(self.tree.body):
-            if spans_a_line(stmt):
-                for part in _header_parts(stmt):
-                    out.extend(n for n in ast.walk(part) if isinstance(n, ast.Call))
-        return out
-
-    def words_in(self, start: int, end: int) -> set[str]:
-        """The identifiers on lines ``start`` to ``end`` (1-based)."""
-        return set(_WORD.findall("".join(self.lines[start - 1 : end])))
+    def words_in(self, start: int, end: int) -> frozenset[str]:
+        """The identifiers on lines ``start`` to ``end`` (1-based), read
+        once per span: an inherited method's are asked for every subclass."""
+        key = (start, end)
+        if key not in self._span_words:
+            self._span_words[key] = frozenset(_WORD.findall("".join(self.lines[start - 1 : end])))
+        return self._span_words[key]
 
     def count(self, word: str) -> int:
         """Occurrences of ``word`` in the source (large if unknown)."""

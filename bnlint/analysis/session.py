@@ -10,6 +10,7 @@ import os
 from bnlint.analysis.calls import FunctionCalls
 from bnlint.analysis.interpreter import Interpreter
 from bnlint.analysis.project import file_of, real
+from bnlint.analysis.reached import Reached
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ModuleRef
 
@@ -33,6 +34,7 @@ class Session:
         self._imported: dict[tuple[int, bool], list] = {}
         self._callers_elsewhere: dict[tuple, list] = {}
         self._packages: dict[str, list] = {}  # real path -> its packages' __init__ facts
+        self._set_on_import = Reached(self._imported_at_import, lambda m: frozenset(m.keras_format_settings))
 
     def shared(self, kind, make):
         """The one object of ``kind`` a rule keeps for this analysis, made
@@ -64,7 +66,7 @@ class Session:
         own = module.keras_default
         if module.keras_format_settings or self.project is None:
             return own
-        on_import = self._format_on_import(module, set())
+        on_import = self._format_on_import(module)
         if on_import is _UNREADABLE:
             return None
         if on_import is not None:
@@ -107,26 +109,20 @@ class Session:
             self._imported[key] = out
         return self._imported[key]
 
-    def _format_on_import(self, module, seen: set):
+    def _format_on_import(self, module):
         """The image format the project modules that ``module`` imports at
-        module level set when imported (transitively): None when none
-        does, _UNREADABLE when one sets something unreadable or two
-        disagree."""
-        found = set()
-        for facts in self.imported_modules(module, at_import=True) + self._packages_of(module):
-            if id(facts) in seen:
-                continue
-            seen.add(id(facts))
-            settings = set(facts.keras_format_settings)
-            if not settings:
-                inner = self._format_on_import(facts, seen)
-                settings = {inner} if inner is not None else set()
-            found |= settings
+        module level set when imported (transitively, through modules that
+        set none): None when none does, _UNREADABLE when one sets something
+        unreadable or two disagree."""
+        found = self._set_on_import.of(module)
         if not found:
             return None
-        if len(found) > 1 or None in found or _UNREADABLE in found:
+        if len(found) > 1 or None in found:
             return _UNREADABLE
         return next(iter(found))
+
+    def _imported_at_import(self, module) -> list:
+        return self.imported_modules(module, at_import=True) + self._packages_of(module)
 
     def _packages_of(self, module) -> list:
         """The ``__init__`` modules of the packages holding ``module``,

@@ -94,12 +94,11 @@ class ModuleIndex:
         self._mentions: dict[str, bool] = {}
         self._changes: dict[str, bool] = {}  # dict name -> stored into
         self._counts: dict[str, int] = {}
-        self._span_words: dict[tuple[int, int], frozenset[str]] = {}
+        self._words: dict[tuple[int, int], frozenset[str]] = {}
         self._outside_stores: set[str] | None = None
         self._lines: list[str] | None = None
         self._newlines: list[int] | None = None
         self._line_calls: dict[int, list[int]] | None = None
-        self._words: set[str] | None = None
         self._functions: list | None = None
 
     @property
@@ -187,9 +186,9 @@ class ModuleIndex:
         """The identifiers on lines ``start`` to ``end`` (1-based), read
         once per span: an inherited method's are asked for every subclass."""
         key = (start, end)
-        if key not in self._span_words:
-            self._span_words[key] = frozenset(_WORD.findall("".join(self.lines[start - 1 : end])))
-        return self._span_words[key]
+        if key not in self._words:
+            self._words[key] = frozenset(_WORD.findall("".join(self.lines[start - 1 : end])))
+        return self._words[key]
 
     def count(self, word: str) -> int:
         """Occurrences of ``word`` in the source (large if unknown)."""

@@ -41,6 +41,22 @@ def file_of(base: str) -> str | None:
     return None
 
 
+def package_inits(path: str) -> list[str]:
+    """The ``__init__.py`` of the packages holding the module at ``path``
+    (a real path), innermost first: importing ``net.blocks`` runs
+    ``net/__init__.py`` before ``blocks.py``."""
+    out = []
+    folder = os.path.dirname(path)
+    while os.path.isfile(init := os.path.join(folder, "__init__.py")):
+        if init != path:
+            out.append(init)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return out
+
+
 class Project:
     """Finds and parses the project's modules.  ``read(path)`` gives a
     file's bytes (the run's reader, so a file is read once)."""

@@ -9,7 +9,7 @@ import os
 
 from bnlint.analysis.calls import FunctionCalls
 from bnlint.analysis.interpreter import Interpreter
-from bnlint.analysis.project import file_of, real
+from bnlint.analysis.project import file_of, package_inits, real
 from bnlint.analysis.reached import Reached
 from bnlint.analysis.sites import Sites
 from bnlint.analysis.values import ModuleRef
@@ -125,20 +125,11 @@ class Session:
         return self.imported_modules(module, at_import=True) + self._packages_of(module)
 
     def _packages_of(self, module) -> list:
-        """The ``__init__`` modules of the packages holding ``module``,
-        innermost first: importing ``net.blocks`` runs ``net/__init__.py``
-        before ``blocks.py``."""
+        """The ``__init__`` modules of the packages holding ``module``."""
         here = real(module.path)
         if here not in self._packages:
-            self._packages[here] = out = []
-            folder = os.path.dirname(here)
-            while os.path.isfile(init := os.path.join(folder, "__init__.py")):
-                if init != here and (facts := self.project.facts(init)) is not None:
-                    out.append(facts)
-                parent = os.path.dirname(folder)
-                if parent == folder:
-                    break
-                folder = parent
+            inits = (self.project.facts(init) for init in package_inits(here))
+            self._packages[here] = [facts for facts in inits if facts is not None]
         return self._packages[here]
 
     def loaded(self, path: str) -> Interpreter | None:

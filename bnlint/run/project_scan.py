@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bnlint.analysis.project import package_inits
 from bnlint.analysis.project import real as real_path
 
 # ``from .pkg import a, b`` / ``import a.b as c, d``, at any indentation.
@@ -241,6 +242,11 @@ class ImportGraph:
                 b"import" in data and any(self._sets_format(t) for t in self.imports(real))
             )
         return self._format_setters[real]
+
+    def packages_set_format(self, real: str) -> bool:
+        """Whether the ``__init__.py`` of a package holding the module,
+        which Python runs before it, sets Keras' image format."""
+        return any(self._sets_format(init) for init in package_inits(real))
 
     def uses_interface(self, real: str) -> bool:
         """Whether the file names something a project module it imports

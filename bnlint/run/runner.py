@@ -256,11 +256,15 @@ class ProjectFiles:
         return {**{r: self.display(r) for r in importers}, **self._callers_of(importers)}
 
     def imports_project(self, path: str) -> bool:
-        """Whether the module uses what project modules offer, with
-        TensorFlow or Keras in reach (without them its imports carry
-        nothing a rule reads)."""
+        """Whether the module uses what project modules offer, or its
+        packages set Keras' image format for it, with TensorFlow or Keras in
+        reach (without them its imports carry nothing a rule reads)."""
         real = self.real.get(path)
-        return real is not None and self.graph.reaches_library([real]) and self.graph.uses_interface(real)
+        return (
+            real is not None
+            and self.graph.reaches_library([real])
+            and (self.graph.uses_interface(real) or self.graph.packages_set_format(real))
+        )
 
     def _importers_map(self) -> dict[str, set[str]]:
         """real -> the project files (checked or scanned) that import it."""

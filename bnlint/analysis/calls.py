@@ -12,13 +12,26 @@ import dataclasses
 import re
 
 from bnlint.analysis import catalog
+from bnlint.analysis.formats import Formats
 from bnlint.analysis.frame import Frame, _merge_values, _significant
 from bnlint.analysis.index import statements_in
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
 from bnlint.analysis.relevance import RECORDS, RETURNS, Relevance
 from bnlint.analysis.sites import Sites
-from bnlint.analysis.values import ApiRef, ClassInfo, DictLit, Float, Func, Instance, Int, IntList, Str, same
+from bnlint.analysis.values import (
+    ApiRef,
+    ClassInfo,
+    DictLit,
+    Float,
+    Func,
+    Instance,
+    Int,
+    IntList,
+    Scope,
+    Str,
+    same,
+)
 
 _MAX_DEPTH = 8
 # a helper's parameter that holds a batch norm's momentum (slim: decay)
@@ -72,6 +85,23 @@ def _keyed(item, rest: str | None):
     if name == rest and isinstance(value, DictLit):
         return name, (id(value.node), value.items)
     return item
+
+
+def _scope_key(scope):
+    """An arg_scope in force at a call, as part of a memo key: where it is
+    written and the values it gives (one ``arg_scope`` in a scope function
+    gives what each caller passes)."""
+    if not isinstance(scope, Scope):
+        return id(scope)  # an opaque one: the one object
+    kws = []
+    for kw, arg in scope.kws:
+        value = arg.value
+        try:
+            hash(value)
+        except TypeError:
+            value = id(value)
+        kws.append((kw, id(arg.node), arg.name, value))
+    return id(scope.node), scope.ops, tuple(kws)
 
 
 def _ident(func: Func):
@@ -166,21 +196,26 @@ class FunctionCalls:
             # a conv given ``**kwargs`` has the format this call passes, or its
             # default: the standalone run, not knowing them, records nothing
             spreads = bound[rest.arg].complete and self._spreads_to_conv(func, rest.arg)
+        # slim's arg_scopes in force at the call reach the ops the body runs
+        scopes = Formats.in_force(caller_frame)
         if (
             not spreads
             and not any(_significant(v) for v in bound.values())
             and not self._configures(func, bound, passed)
         ):
-            # Nothing tracked flows in: the standalone analysis covers it.
             if not self._may_matter(func):
                 return None
-            self.standalone(func)
-            return self._summary(func)
+            if not scopes:
+                # Nothing tracked flows in: the standalone analysis covers it.
+                self.standalone(func)
+                return self._summary(func)
         rest_name = rest.arg if rest is not None else None
         key = (
             id(func.node),
             tuple(sorted((_keyed(kv, rest_name) for kv in bound.items()), key=lambda kv: kv[0])),
         )
+        if scopes:
+            key += tuple(_scope_key(s) for s in scopes)
         try:
             hash(key)
         except TypeError:
@@ -191,6 +226,7 @@ class FunctionCalls:
         self.memo[key] = None
         parent = func.env if isinstance(func.env, Frame) else interp.frame
         frame = Frame(func.node, parent=parent, via_call=True, cls=func.cls, key=key)
+        frame.caller_scopes = scopes
         frame.vars.update(bound)
         result = self._run(func, frame)
         self.memo[key] = result

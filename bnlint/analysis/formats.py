@@ -200,28 +200,30 @@ class Formats:
 
     @staticmethod
     def in_force(frame: Frame) -> tuple:
-        """Every scope in force in ``frame``, outermost first."""
+        """Every scope in force in ``frame``, outermost first: those of the
+        enclosing blocks, up to the call site's of the invocation (the
+        enclosing functions' without one: a standalone run)."""
         chain = []
         f = frame
         while f is not None:
             chain.append(f.arg_scopes)
+            if f.caller_scopes is not None:
+                chain.append(f.caller_scopes)
+                break
             f = f.parent
         return tuple(s for scopes in reversed(chain) for s in scopes)
 
-    @staticmethod
-    def scoped_arg(frame: Frame, op: str, kw: str):
+    @classmethod
+    def scoped_arg(cls, frame: Frame, op: str, kw: str):
         """The ScopedArg an arg_scope gives ``op`` for ``kw``; _OPAQUE if
         unknowable; None if none does."""
-        f = frame
-        while f is not None:
-            for scope in reversed(f.arg_scopes):
-                if scope is _OPAQUE:
-                    return _OPAQUE
-                if op in scope.ops or (op.startswith("slim.conv") and "slim.convolution" in scope.ops):
-                    arg = scope.get(kw)
-                    if arg is not None:
-                        return arg
-            f = f.parent
+        for scope in reversed(cls.in_force(frame)):
+            if scope is _OPAQUE:
+                return _OPAQUE
+            if op in scope.ops or (op.startswith("slim.conv") and "slim.convolution" in scope.ops):
+                arg = scope.get(kw)
+                if arg is not None:
+                    return arg
         return None
 
     @classmethod

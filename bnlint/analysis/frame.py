@@ -39,6 +39,10 @@ class Frame:
         self.key = key if key is not None else (parent.key if parent is not None else None)
         self.returns: list = []
         self.arg_scopes: list = []
+        # the arg_scopes in force where this invocation was called (slim's
+        # scopes are dynamic: they reach the ops of every function called
+        # inside the ``with``); None for a run without a call site
+        self.caller_scopes: tuple | None = None
         self.classes: list = []  # classes defined in this scope
         # loops running whose iterations are not known one by one (a
         # ``while``, ``range(n)`` with ``n`` unknown): a list appended to

@@ -235,15 +235,22 @@ class DataFormat(Rule):
             value = f"{q}{fmt}{q}"
             conv_format = site.info.get("conv_format")
             scope = site.info.get("params_scope")
+            fn_scope = site.info.get("fn_scope")
             scope_follows = _scope_format(scope, conv_format)
             if scope_follows:
                 # the arg_scope that gives these params gives the conv its
                 # data_format (a parameter, ``config.DATA_FORMAT``): follow it
                 node = conv_format.node
                 value = node.id if isinstance(node, ast.Name) else scope.module.source.segment(node)
+            elif params_node is None and bn_format is None and _scope_format(fn_scope, conv_format):
+                # the arg_scope giving normalizer_fn gives the conv its
+                # data_format (a scope function's parameter): the params it
+                # gets follow the same expression, right for every caller
+                node = conv_format.node
+                value = node.id if isinstance(node, ast.Name) else fn_scope.module.source.segment(node)
             elif follow is not None:
                 value = follow
-            edit, target = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)
+            edit, target, where = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)
             ran = "NCHW" if state is False else "NHWC"
             home = scope.module if scope is not None else None
             if (
@@ -283,7 +290,7 @@ class DataFormat(Rule):
                 message = (
                     f"the `batch_norm` normalizer of this {layout.describe()} conv runs with "
                     f"data_format='{ran}'; pass 'data_format': "
-                    + (f"{follow} (the conv's)" if value == follow else f"'{fmt}'")
+                    + (f"'{fmt}'" if value == f"{q}{fmt}{q}" else f"{value} (the conv's)")
                     + " in normalizer_params"
                 )
             if any(s.info.get("fn_chosen") for s in ctx.sites.at(site.kind, site.node)):
@@ -305,40 +312,50 @@ class DataFormat(Rule):
                     code = f"{ctx.source.segment(last)}, {spelled}"
                     fix = Fix(f"Add {spelled} to the arg_scope", (Replace(ctx.source.span(last), code),))
                     target = conv_format.scope_call
-            out.append(ctx.diagnostic(self.code, target, message, fix, site=site, layouts=layouts))
+            out.append(
+                ctx.diagnostic(self.code, target, message, fix, site=site, layouts=layouts, module=where)
+            )
         return out
 
     @staticmethod
     def _normalizer_edit(ctx, site, params_node, params, bn_format, value):
-        """(edit, node to report at): the fix goes where the setting is
-        written, an arg_scope included, when that is in this module."""
+        """(edit, node to report at, its module or None for this one): the
+        fix goes where the setting is written, an arg_scope included, when
+        that is in this module, or is the arg_scope of another module that
+        gives the conv its normalizer_fn (``with slim.arg_scope(...)`` in
+        train.py over a net another module builds)."""
         q = ctx.quote()
         local = lambda arg: arg is None or arg.module is ctx.module  # noqa: E731
         scope = site.info.get("params_scope")
+        fn_scope = site.info.get("fn_scope")
         if bn_format is not None and params_node is None:
             if not local(bn_format):
-                return None, site.node.func
-            return Replace(ctx.source.span(bn_format.node), value), bn_format.node
-        if not local(scope) or not local(site.info.get("fn_scope")):
-            return None, site.node.func
+                return None, site.node.func, None
+            return Replace(ctx.source.span(bn_format.node), value), bn_format.node, None
+        if params_node is None and fn_scope is not None and fn_scope.scope_call is not None:
+            # normalizer_fn from an arg_scope: its params go there too
+            home = fn_scope.module if fn_scope.module is not None else ctx.module
+            source = home.source if home is not None and home.source is not None else ctx.source
+            edit = SetArg(
+                source.span(fn_scope.scope_call), "normalizer_params", f"{{{q}data_format{q}: {value}}}"
+            )
+            return edit, fn_scope.scope_call, None if local(fn_scope) else home
+        if not local(scope) or not local(fn_scope):
+            return None, site.node.func, None
         if params_node is None:
-            fn_scope = site.info.get("fn_scope")
-            if fn_scope is not None:  # normalizer_fn from an arg_scope: its params go there too
-                span = ctx.source.span(fn_scope.scope_call)
-                return SetArg(
-                    span, "normalizer_params", f"{{{q}data_format{q}: {value}}}"
-                ), fn_scope.scope_call
-            return SetArg(
-                ctx.source.span(site.node), "normalizer_params", f"{{{q}data_format{q}: {value}}}"
-            ), site.node.func
+            return (
+                SetArg(ctx.source.span(site.node), "normalizer_params", f"{{{q}data_format{q}: {value}}}"),
+                site.node.func,
+                None,
+            )
         target = params_node if scope is not None else site.node.func
         if isinstance(params, DictLit) and (params_node is params.node or scope is not None):
             # the dict literal itself (in the arg_scope's function, say)
-            return SetKey(ctx.source.span(params.node), "data_format", value), target
+            return SetKey(ctx.source.span(params.node), "data_format", value), target, None
         if isinstance(params_node, ast.Name) and scope is None:
             code = f"{{**{params_node.id}, {q}data_format{q}: {value}}}"
-            return SetArg(ctx.source.span(site.node), "normalizer_params", code), target
-        return None, target
+            return SetArg(ctx.source.span(site.node), "normalizer_params", code), target, None
+        return None, target, None
 
 
 def _scope_format(params_scope, conv_format) -> bool:

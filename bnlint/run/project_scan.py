@@ -316,6 +316,7 @@ _TRAINS = re.compile(rb"\.minimize\(|\.apply_gradients\(")
 _CONTRIBUTES = re.compile(
     rb"onv|atch_norm|BatchNorm|moments|ormaliz|channels_|NCHW|NHWC|NCW|NWC|NCDHW|NDHWC|data_format|dim_ordering"
     rb"|Sequential"  # threads layers another module made through each other
+    rb"|arg_scope"  # its scopes reach the ops of the functions it calls
     rb"|" + _TRAINS.pattern  # trains a graph the modules it calls build
 )
 # A top-level ``def`` / ``class`` and its body, up to the next top-level line.

@@ -186,8 +186,14 @@ def reached_batch_norms(session, modules, roots) -> list[tuple]:
                 reached.add(id(d))
                 words |= m.index.words_in(d.lineno, d.end_lineno)
                 grew = True
+    # ``with slim.arg_scope([slim.batch_norm], updates_collections=None):
+    # logits = nets.net(images)``: the scope reaches the batch norms the
+    # called code builds in other modules
+    in_place_by_roots = any(_scoped_in_place(m, session) for m in roots)
     out = []
     for m in modules:
+        if in_place_by_roots and id(m) not in root_ids:
+            continue
         for call, name in update_ops_batch_norms(m, session):
             if id(m) in root_ids or _in_reached_def(m, call, reached):
                 out.append((m, call, name))

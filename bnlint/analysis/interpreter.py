@@ -48,6 +48,7 @@ from bnlint.analysis.values import (
     Partial,
     Seq,
     Sequential,
+    ShapeDim,
     ShapeOf,
     ShapeSlice,
     Str,
@@ -332,6 +333,10 @@ class Interpreter:
         return value
 
     def _ev_attribute(self, node, frame: Frame):
+        if node.attr == "value" and _reads_shape(node.value):
+            base = self.ev(node.value, frame)
+            if isinstance(base, ShapeDim):
+                return base  # ``x.get_shape()[-1].value``: TF1's Dimension
         if node.attr in _SHAPE_ATTRS:
             base = self.ev(node.value, frame)
             if node.attr == "shape" and isinstance(base, Tensor):
@@ -443,6 +448,8 @@ class Interpreter:
             return any_of(base.items)
         if isinstance(base, ShapeOf) and isinstance(node.slice, ast.Slice):
             return ShapeSlice(base.tensor, node)
+        if isinstance(base, ShapeOf) and isinstance(index, Int):
+            return ShapeDim(base.tensor, index.value)
         return None
 
     def _ev_ifexp(self, node, frame: Frame):
@@ -771,6 +778,18 @@ def _bound_first(method: Func, owner):
 
 
 _SHAPE_ATTRS = ("shape", "ndims", "rank")
+
+
+def _reads_shape(node) -> bool:
+    """``x.shape[i]`` / ``x.get_shape()[i]`` / ``x.get_shape().as_list()[i]``."""
+    if not isinstance(node, ast.Subscript):
+        return False
+    base = node.value
+    if isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute):
+        return base.func.attr in ("get_shape", "as_list")
+    return isinstance(base, ast.Attribute) and base.attr == "shape"
+
+
 _UNROLL = 8  # loops over known sequences up to this long run iteration by iteration
 
 

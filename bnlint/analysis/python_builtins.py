@@ -5,7 +5,7 @@ collections of layers (``zip``, ``enumerate``)."""
 from __future__ import annotations
 
 from bnlint.analysis import constants
-from bnlint.analysis.values import Each, Int, IntList, Seq, ShapeOf, same
+from bnlint.analysis.values import Each, Int, IntList, Seq, ShapeDim, ShapeOf, same
 
 
 def _len(args):
@@ -17,6 +17,11 @@ def _len(args):
         if isinstance(args[0], Seq):  # a list written out, or filled in known steps
             return Int(len(args[0].items))
     return None
+
+
+def _int(args):
+    """``int(x.get_shape()[-1])`` is that dimension still."""
+    return args[0] if len(args) == 1 and isinstance(args[0], ShapeDim) else None
 
 
 def _as_list(args):
@@ -56,6 +61,7 @@ def any_of(items):
 # Builtins that compute axes and walk collections, when the module does not rebind them.
 BUILTINS = {
     "len": _len,
+    "int": _int,
     "range": constants.int_range,
     "list": _as_list,
     "tuple": _as_list,

@@ -21,6 +21,7 @@ from bnlint.analysis.values import (
     Param,
     Partial,
     Seq,
+    ShapeDim,
     ShapeSlice,
     Tensor,
 )
@@ -222,11 +223,11 @@ class Records:
     def param_shape(self, call, shape, frame):
         """A variable created with a readable literal or dynamic shape."""
         if isinstance(shape, (ast.List, ast.Tuple)):
-            return Param(call, shape, interp=self.interp)
+            return Param(call, shape, interp=self.interp, lone_dim=self._lone_dim(shape, frame))
         if isinstance(shape, ast.Name):
             v = self.interp.lookup(shape, frame)
             if isinstance(v, (IntList, Seq)) and isinstance(v.node, (ast.List, ast.Tuple)):
-                return Param(call, v.node, interp=self.interp)
+                return Param(call, v.node, interp=self.interp, lone_dim=self._lone_dim(v.node, frame))
             if isinstance(v, ShapeSlice):  # params_shape = x.get_shape()[1:]
                 return Param(call, v.node, dynamic_of=v.tensor, interp=self.interp)
             return None
@@ -235,6 +236,14 @@ class Records:
         if isinstance(v, ShapeSlice):
             return Param(call, shape, dynamic_of=v.tensor, interp=self.interp)
         return None
+
+    def _lone_dim(self, shape: ast.List | ast.Tuple, frame: Frame) -> ShapeDim | None:
+        """The tensor dimension a one-element shape reads (``[x.get_shape()[-1]]``,
+        ``[n]`` after ``n = int(x.shape[-1])``), if it reads one."""
+        if len(shape.elts) != 1:
+            return None
+        value = self.interp.ev(shape.elts[0], frame)
+        return value if isinstance(value, ShapeDim) else None
 
     def assign_param(self, param: Param, value_node, frame: Frame) -> None:
         """``tf.assign(pop_mean, ... batch_mean ...)``: a moving statistic of

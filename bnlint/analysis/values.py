@@ -143,6 +143,15 @@ class ShapeOf:
 
 
 @dataclass(frozen=True)
+class ShapeDim:
+    """``x.get_shape()[-1]`` (``int(...)``, ``.value``): one dimension of a
+    tracked tensor's shape, the channel count only at its channel axis."""
+
+    tensor: Tensor
+    index: int
+
+
+@dataclass(frozen=True)
 class ShapeSlice:
     """``x.get_shape()[1:]`` and the like, kept in a variable: a shape
     read off a tracked tensor (``node`` is the subscript)."""
@@ -158,6 +167,8 @@ class Param:
     node: ast.Call
     shape: ast.expr  # the shape expression to check / rewrite
     dynamic_of: Tensor | None = None  # x.shape[1:] style: shape of this tensor
+    # ``[x.get_shape()[-1]]``: the one dimension a one-element shape reads
+    lone_dim: ShapeDim | None = field(default=None, compare=False, hash=False)
     interp: object = field(default=None, compare=False, hash=False)  # whose code created it
 
     def owner(self, default):

@@ -58,7 +58,10 @@ class ParamShape(Rule):
             layout = wrong[0]
             code = self._fixed(ctx, param, layout)
             shape_text = " ".join(ctx.source.segment(param.shape).split())
-            if param.dynamic_of is None and len(param.shape.elts) == 1:
+            spatial = _spatial_dim(param, layout)
+            if spatial is not None:
+                why = f"takes the size of axis {spatial}, a spatial one, and broadcasts along the last axis"
+            elif param.dynamic_of is None and len(param.shape.elts) == 1:
                 why = "broadcasts along the last (spatial) axis, not the channels"
             else:
                 why = "is per activation"
@@ -87,7 +90,42 @@ class ParamShape(Rule):
         if not 0 <= index < n:
             return None
         channel = ctx.source.segment(elts[index])
+        if _spatial_dim(param, layout) is not None:
+            # ``[x.get_shape()[-1]]`` of a channels_first tensor is its width
+            channel = _reindexed(ctx, elts[0], layout.channel_axis)
+            if channel is None:
+                return None
         items = [channel] + ["1"] * ones
         if isinstance(param.shape, ast.Tuple):
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         return "[" + ", ".join(items) + "]"
+
+
+def _spatial_dim(param, layout) -> int | None:
+    """The axis a one-element shape reads off a tensor laid out like the
+    normalized one, when that is not the channel axis (``[x.get_shape()[-1]]``
+    on NCHW: the width)."""
+    dim = param.lone_dim
+    if dim is None or param.dynamic_of is not None:
+        return None
+    own = dim.tensor.layout
+    if own.rank != layout.rank or own.last != layout.last or own.lead != layout.lead or layout.rank is None:
+        return None
+    if not -layout.rank <= dim.index < layout.rank:
+        return None
+    axis = dim.index % layout.rank
+    return None if axis == layout.channel_axis else axis
+
+
+def _reindexed(ctx: RuleContext, node: ast.expr, axis: int) -> str | None:
+    """``node`` (a shape read, perhaps in ``int(...)`` or with ``.value``)
+    reading ``axis`` instead; None when the read is elsewhere (a variable)."""
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+        return f"{ctx.source.segment(node.value)}[{axis}]"
+    if isinstance(node, ast.Attribute) and node.attr == "value":
+        inner = _reindexed(ctx, node.value, axis)
+        return f"{inner}.value" if inner is not None else None
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        inner = _reindexed(ctx, node.args[0], axis)
+        return f"{ctx.source.segment(node.func)}({inner})" if inner is not None else None
+    return None

@@ -13,6 +13,7 @@ from bnlint.analysis.frame import _OPAQUE, Frame
 from bnlint.analysis.layout import Layout
 from bnlint.analysis.signature import Bound, bind
 from bnlint.analysis.values import (
+    Each,
     Instance,
     IntList,
     KerasInput,
@@ -365,6 +366,12 @@ class Effects:
         if isinstance(layers, Seq):
             for value in layers.items:
                 model = thread(self.interp, model, value, call, frame, call)
+        elif isinstance(layers, Each) and layers.start is not None:
+            # a list a loop filled block by block: each block meets the one
+            # before it; how many there are, and so the output, is unknown
+            for value in layers.in_order():
+                model = thread(self.interp, model, value, call, frame, call)
+            return Sequential(call, None)
         return Sequential(call, model.layout, model.last) if model is not None else Sequential(call, None)
 
     def _format_getter(self, api, b: Bound, call, args, frame):

@@ -90,6 +90,16 @@ def _join_collections(values: list):
         first = filled[0]
         if all(same(first, v) for v in filled[1:]):
             return first
+    # the list before a loop and the one it filled block by block: the
+    # filled one (its blocks may repeat no time at all)
+    ordered = [v for v in values if isinstance(v, Each) and v.start is not None]
+    if ordered and all(same(ordered[0], v) for v in ordered[1:]):
+        head = ordered[0].items[: ordered[0].start]
+        rest = [v for v in values if not isinstance(v, Each)]
+        if all(
+            isinstance(v, Seq) and len(v.items) == len(head) and all(map(same, v.items, head)) for v in rest
+        ):
+            return ordered[0]
     return None
 
 

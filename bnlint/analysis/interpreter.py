@@ -140,7 +140,13 @@ class Interpreter:
             if stmt.value is not None:
                 self.bind(stmt.target, self.ev(stmt.value, frame), frame)
         elif t is ast.AugAssign:
-            value = self._binop(ast.BinOp(left=stmt.target, op=stmt.op, right=stmt.value), frame)
+            left = self.lookup(stmt.target, frame) if _target_key(stmt.target) else None
+            if frame.open_loops and isinstance(stmt.op, ast.Add) and isinstance(left, (Seq, Each)):
+                # ``layers += [Conv2D(f, 3), BatchNormalization()]`` in a loop
+                right = self.ev(stmt.value, frame)
+                value = _appended(left, right.items, frame) if isinstance(right, Seq) else None
+            else:
+                value = self._binop(ast.BinOp(left=stmt.target, op=stmt.op, right=stmt.value), frame)
             self.bind(stmt.target, value, frame)
         elif t is ast.Expr:
             self.ev(stmt.value, frame)
@@ -189,6 +195,18 @@ class Interpreter:
             items = [Int(v) for v in iterable.values]
         elif isinstance(iterable, Seq) and None not in iterable.items:
             items = list(iterable.items)
+        elif isinstance(iterable, Each) and iterable.start is not None:
+            # a list a loop filled block by block: the blocks in order
+            ordered = iterable.in_order()
+            if len(ordered) <= 2 * _UNROLL and not _jumps(stmt.body):
+                before = dict(frame.vars)
+                for item in ordered:
+                    self.bind(stmt.target, item, frame)
+                    self.exec_block(stmt.body, frame)
+                # it may hold no block at all
+                frame.vars = _merge_vars([before, frame.vars])
+                self.exec_block(stmt.orelse, frame)
+                return
         if items and len(items) <= _UNROLL and not _jumps(stmt.body):
             # a known, short sequence: each iteration in turn, as Python runs them
             for item in items:
@@ -503,6 +521,8 @@ class Interpreter:
         lt, rt = isinstance(left, Tensor), isinstance(right, Tensor)
         if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
             return Seq(left.items + right.items)  # layer lists: conv_bn(32) + conv_bn(64)
+        if isinstance(node.op, ast.Add) and _ordered_concat(left, right):
+            return _concat_ordered(left, right)  # [InputLayer(...)] + blocks a loop filled
         if isinstance(left, IntList) and isinstance(right, IntList) and isinstance(node.op, ast.Add):
             return IntList(left.values + right.values, node, self.module)  # [0] + list(range(2, rank))
         number = constants.arithmetic(node.op, left, right)
@@ -574,23 +594,16 @@ class Interpreter:
                 self.bind(func.value, thread(self, owner, layer, owner.node, frame, node), frame)
             return True, None, None
         if (
-            attr == "append"
+            attr in ("append", "extend")
             and len(node.args) == 1
             and _target_key(func.value)
             and isinstance(owner, (Seq, Each))
         ):
-            # a list filled in a loop: any of what was appended; in order when
-            # every iteration is known (``for i in range(2)``, unrolled)
-            item = self.ev(node.args[0], frame)
-            new = None
-            if item is not None and None not in owner.items:
-                if isinstance(owner, Seq) and not frame.open_loops:
-                    new = Seq(owner.items + (item,))
-                else:
-                    new = Each(
-                        owner.items + tuple(i for i in (item,) if not any(same(i, o) for o in owner.items))
-                    )
-            self._mutated(func.value, new, frame)
+            # a list filled in a loop: see ``_appended``; in order when every
+            # iteration is known (``for i in range(2)``, unrolled)
+            arg = self.ev(node.args[0], frame)
+            items = (arg,) if attr == "append" else arg.items if isinstance(arg, Seq) else None
+            self._mutated(func.value, _appended(owner, items, frame) if items is not None else None, frame)
             return True, None, None
         if isinstance(owner, DictLit) and attr == "get" and 1 <= len(node.args) <= 2:
             return True, self._dict_get(owner, func, node, frame), None
@@ -778,6 +791,53 @@ def _bound_first(method: Func, owner):
 
 
 _SHAPE_ATTRS = ("shape", "ndims", "rank")
+
+
+def _appended(owner, items: tuple, frame: Frame):
+    """``owner`` (a list) after ``items`` are appended to it: in order when
+    no loop with unknown iterations is open; in a loop, the block each
+    iteration appends repeats in order (while every append is at one loop
+    depth), and what is appended after the loop is its tail; otherwise any
+    of them.  A layer not known (None) keeps its place in an ordered list
+    of blocks; a written-out list or any-of list holding one is unknown."""
+    unknown = None in owner.items + items
+    ordered = isinstance(owner, Each) and owner.start is not None
+    if not frame.open_loops:
+        if isinstance(owner, Seq):
+            return None if unknown else Seq(owner.items + items)
+        if ordered:  # after the loop: a tail
+            end = len(owner.items) if owner.end is None else owner.end
+            return Each(owner.items + items, owner.start, owner.depth, end)
+    elif isinstance(owner, Seq):
+        return Each(owner.items + items, len(owner.items), frame.open_loops)
+    elif ordered and owner.depth == frame.open_loops and owner.end is None:
+        return Each(owner.items + items, owner.start, owner.depth)
+    return None if unknown else _any(owner, items)
+
+
+def _ordered_concat(left, right) -> bool:
+    """A written-out list and a list a loop filled block by block, side by side."""
+    if isinstance(left, Seq) and isinstance(right, Each):
+        return right.start is not None
+    if isinstance(left, Each) and isinstance(right, Seq):
+        return left.start is not None
+    return False
+
+
+def _concat_ordered(left, right) -> Each:
+    """``[head] + blocks`` or ``blocks + [tail]``, still in order."""
+    if isinstance(left, Seq):
+        n = len(left.items)
+        end = None if right.end is None else right.end + n
+        return Each(left.items + right.items, right.start + n, right.depth, end)
+    end = len(left.items) if left.end is None else left.end
+    return Each(left.items + right.items, left.start, left.depth, end)
+
+
+def _any(owner, items: tuple) -> Each:
+    """Any of ``owner``'s items and ``items``, in no known order."""
+    new = tuple(i for i in items if not any(same(i, o) for o in owner.items))
+    return Each(owner.items + new)
 
 
 def _reads_shape(node) -> bool:

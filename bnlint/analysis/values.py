@@ -458,9 +458,29 @@ class ModuleRef:
 class Each:
     """A collection of unknown length whose elements are among ``items``
     (``[BatchNormalization(axis=1) for _ in range(n)]``, a list filled by
-    ``append`` in a loop): any element, when indexed or iterated."""
+    ``append`` in a loop): any element, when indexed or iterated.
+
+    ``start``: a list a loop appends to in order, one block per iteration
+    (``for f in filters: body.append(Conv2D(f, 3)); body.append(BN())``): the
+    items before ``start`` came first, the rest repeat in order, any number
+    of times, and those from ``end`` on were appended after the loop;
+    None when the order is not known.  ``depth``: how many loops were open
+    when the block was appended."""
 
     items: tuple
+    start: int | None = None
+    depth: int = 0
+    end: int | None = None
+
+    def in_order(self, repeats: int = 2) -> list | None:
+        """The items as a loop over the list meets them, with the block
+        ``repeats`` times (twice: the block's last item feeds its first);
+        None when the order is not known."""
+        if self.start is None:
+            return None
+        end = len(self.items) if self.end is None else self.end
+        block = list(self.items[self.start : end])
+        return list(self.items[: self.start]) + repeats * block + list(self.items[end:])
 
 
 def join_refs(refs) -> ApiRef | None:

@@ -93,14 +93,35 @@ def _join_collections(values: list):
     # the list before a loop and the one it filled block by block: the
     # filled one (its blocks may repeat no time at all)
     ordered = [v for v in values if isinstance(v, Each) and v.start is not None]
-    if ordered and all(same(ordered[0], v) for v in ordered[1:]):
-        head = ordered[0].items[: ordered[0].start]
-        rest = [v for v in values if not isinstance(v, Each)]
-        if all(
-            isinstance(v, Seq) and len(v.items) == len(head) and all(map(same, v.items, head)) for v in rest
-        ):
-            return ordered[0]
-    return None
+    if not ordered:
+        return None
+    head = ordered[0].items[: ordered[0].start]
+    rest = [v for v in values if not isinstance(v, Each)]
+    if not all(isinstance(v, Seq) and _same_items(v.items, head) for v in rest):
+        return None
+    if all(same(ordered[0], v) for v in ordered[1:]):
+        return ordered[0]
+    return _alternatives(ordered, head)
+
+
+def _alternatives(ordered: list, head: tuple):
+    """Lists a loop's branches filled with different blocks (``if v == "M":
+    seq += [MaxPool2D()] else: seq += [Conv2D(v, 3), BatchNormalization()]``):
+    the blocks one after another, as any iteration may follow any other;
+    None unless they share the items before the loop and have no tail."""
+    first = ordered[0]
+    blocks: list[tuple] = []
+    for v in ordered:
+        if v.depth != first.depth or v.end is not None or not _same_items(v.items[: v.start], head):
+            return None
+        block = v.items[v.start :]
+        if not any(_same_items(block, b) for b in blocks):
+            blocks.append(block)
+    return Each(head + tuple(i for b in blocks for i in b), len(head), first.depth)
+
+
+def _same_items(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(map(same, a, b))
 
 
 def _int_const(node) -> int | None:

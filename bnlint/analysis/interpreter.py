@@ -508,7 +508,9 @@ class Interpreter:
         inner = Frame(frame.scope, parent=frame, via_call=frame.via_call, cls=frame.cls)
         self.bind(gen.target, None, inner)
         value = self.ev(node.elt, inner)
-        return Each((value,)) if isinstance(value, (Layer, Sequential)) else None
+        # its one element repeats in order (a loop appending later does not
+        # extend that block: depth -1)
+        return Each((value,), 0, -1) if isinstance(value, (Layer, Sequential)) else None
 
     def _ev_named(self, node, frame: Frame):
         value = self.ev(node.value, frame)

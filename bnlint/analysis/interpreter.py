@@ -190,28 +190,23 @@ class Interpreter:
             self.ev(stmt.test, frame)
         else:
             iterable = self.ev(stmt.iter, frame)
-        items = None
+        items, limit, exact = None, _UNROLL, True
         if isinstance(iterable, IntList):
             items = [Int(v) for v in iterable.values]
         elif isinstance(iterable, Seq) and None not in iterable.items:
             items = list(iterable.items)
         elif isinstance(iterable, Each) and iterable.start is not None:
-            # a list a loop filled block by block: the blocks in order
-            ordered = iterable.in_order()
-            if len(ordered) <= 2 * _UNROLL and not _jumps(stmt.body):
-                before = dict(frame.vars)
-                for item in ordered:
-                    self.bind(stmt.target, item, frame)
-                    self.exec_block(stmt.body, frame)
-                # it may hold no block at all
-                frame.vars = _merge_vars([before, frame.vars])
-                self.exec_block(stmt.orelse, frame)
-                return
-        if items and len(items) <= _UNROLL and not _jumps(stmt.body):
+            # a list a loop filled block by block: the blocks in order, and
+            # perhaps no block at all
+            items, limit, exact = iterable.in_order(), 2 * _UNROLL, False
+        if items and len(items) <= limit and not _jumps(stmt.body):
             # a known, short sequence: each iteration in turn, as Python runs them
+            before = None if exact else dict(frame.vars)
             for item in items:
                 self.bind(stmt.target, item, frame)
                 self.exec_block(stmt.body, frame)
+            if before is not None:
+                frame.vars = _merge_vars([before, frame.vars])
         else:
             if type(stmt) is not ast.While:
                 element = (
@@ -523,8 +518,8 @@ class Interpreter:
         lt, rt = isinstance(left, Tensor), isinstance(right, Tensor)
         if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(node.op, ast.Add):
             return Seq(left.items + right.items)  # layer lists: conv_bn(32) + conv_bn(64)
-        if isinstance(node.op, ast.Add) and _ordered_concat(left, right):
-            return _concat_ordered(left, right)  # [InputLayer(...)] + blocks a loop filled
+        if isinstance(node.op, ast.Add) and (joined := _concat_ordered(left, right)) is not None:
+            return joined  # [InputLayer(...)] + blocks a loop filled
         if isinstance(left, IntList) and isinstance(right, IntList) and isinstance(node.op, ast.Add):
             return IntList(left.values + right.values, node, self.module)  # [0] + list(range(2, rank))
         number = constants.arithmetic(node.op, left, right)
@@ -817,23 +812,17 @@ def _appended(owner, items: tuple, frame: Frame):
     return None if unknown else _any(owner, items)
 
 
-def _ordered_concat(left, right) -> bool:
-    """A written-out list and a list a loop filled block by block, side by side."""
-    if isinstance(left, Seq) and isinstance(right, Each):
-        return right.start is not None
-    if isinstance(left, Each) and isinstance(right, Seq):
-        return left.start is not None
-    return False
-
-
-def _concat_ordered(left, right) -> Each:
-    """``[head] + blocks`` or ``blocks + [tail]``, still in order."""
-    if isinstance(left, Seq):
+def _concat_ordered(left, right) -> Each | None:
+    """``[head] + blocks`` or ``blocks + [tail]`` of a written-out list and
+    a list a loop filled block by block, still in order; None for others."""
+    if isinstance(left, Seq) and isinstance(right, Each) and right.start is not None:
         n = len(left.items)
         end = None if right.end is None else right.end + n
         return Each(left.items + right.items, right.start + n, right.depth, end)
-    end = len(left.items) if left.end is None else left.end
-    return Each(left.items + right.items, left.start, left.depth, end)
+    if isinstance(left, Each) and isinstance(right, Seq) and left.start is not None:
+        end = len(left.items) if left.end is None else left.end
+        return Each(left.items + right.items, left.start, left.depth, end)
+    return None
 
 
 def _any(owner, items: tuple) -> Each:

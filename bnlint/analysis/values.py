@@ -472,15 +472,15 @@ class Each:
     depth: int = 0
     end: int | None = None
 
-    def in_order(self, repeats: int = 2) -> list | None:
+    def in_order(self) -> list | None:
         """The items as a loop over the list meets them, with the block
-        ``repeats`` times (twice: the block's last item feeds its first);
-        None when the order is not known."""
+        twice (its last item feeds its first); None when the order is not
+        known."""
         if self.start is None:
             return None
         end = len(self.items) if self.end is None else self.end
         block = list(self.items[self.start : end])
-        return list(self.items[: self.start]) + repeats * block + list(self.items[end:])
+        return list(self.items[: self.start]) + 2 * block + list(self.items[end:])
 
 
 def join_refs(refs) -> ApiRef | None:

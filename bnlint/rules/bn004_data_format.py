@@ -237,17 +237,15 @@ class DataFormat(Rule):
             scope = site.info.get("params_scope")
             fn_scope = site.info.get("fn_scope")
             scope_follows = _scope_format(scope, conv_format)
-            if scope_follows:
-                # the arg_scope that gives these params gives the conv its
-                # data_format (a parameter, ``config.DATA_FORMAT``): follow it
+            # the arg_scope that gives these params (or, without params, the
+            # one giving normalizer_fn) gives the conv its data_format (a
+            # parameter, ``config.DATA_FORMAT``): follow it, right for every caller
+            followed = scope if scope_follows else None
+            if params_node is None and bn_format is None and _scope_format(fn_scope, conv_format):
+                followed = fn_scope
+            if followed is not None:
                 node = conv_format.node
-                value = node.id if isinstance(node, ast.Name) else scope.module.source.segment(node)
-            elif params_node is None and bn_format is None and _scope_format(fn_scope, conv_format):
-                # the arg_scope giving normalizer_fn gives the conv its
-                # data_format (a scope function's parameter): the params it
-                # gets follow the same expression, right for every caller
-                node = conv_format.node
-                value = node.id if isinstance(node, ast.Name) else fn_scope.module.source.segment(node)
+                value = node.id if isinstance(node, ast.Name) else followed.module.source.segment(node)
             elif follow is not None:
                 value = follow
             edit, target, where = self._normalizer_edit(ctx, site, params_node, params, bn_format, value)

@@ -505,6 +505,10 @@ _add(
 # ``model: ModelConfig = field(default_factory=ModelConfig)``
 _add(["dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field"], "", "record_field")
 
+# --- copies: a copy of a settings dict holds what it holds ---------------------
+# (``params = copy.deepcopy(BN_PARAMS)``; dicts.py follows what is done to it)
+_add(["copy.copy", "copy.deepcopy"], "x", "copy")
+
 # --- moving averages of a hand-written batch norm's statistics ---------------------
 # Their decay is a batch norm momentum when what they average is a moments'
 # output: ``ema.apply([batch_mean, batch_var])`` (the effect records it then).
@@ -588,7 +592,7 @@ def outside_libraries() -> frozenset[str]:
     """The catalog's names outside TensorFlow and Keras (``easydict.EasyDict``)
     and the modules that hold them (``import types``): the import tables
     track these too."""
-    names = of_effect("namespace", "record_class", "record_field")
+    names = of_effect("namespace", "record_class", "record_field", "copy")
     return names | frozenset(n.rsplit(".", 1)[0] for n in names)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from bnlint.analysis import catalog, constants, namespaces
+from bnlint.analysis import catalog, constants, dicts, namespaces
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.classes import Classes
 from bnlint.analysis.effects import Effects, apply_layer, thread
@@ -62,6 +62,7 @@ from bnlint.analysis.values import (
 # later or elsewhere (lambdas, comprehensions).
 _OPAQUE_EXPRS = (ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _PARAM_METHODS = ("assign", "assign_sub", "assign_add")
+_COPIES = catalog.of_effect("copy")
 # Keras Model methods that run the model's ``call`` on the data they are given
 _RUNS_CALL = ("fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch", "build")
 
@@ -135,10 +136,16 @@ class Interpreter:
                     self.module.tree, stmt
                 )
             for target in stmt.targets:
-                self.bind(target, value, frame)
+                if isinstance(target, ast.Subscript):
+                    self._store_item(target, value, stmt.value, frame)
+                else:
+                    self.bind(target, value, frame)
         elif t is ast.AnnAssign:
             if stmt.value is not None:
                 self.bind(stmt.target, self.ev(stmt.value, frame), frame)
+        elif t is ast.AugAssign and isinstance(stmt.target, ast.Subscript):
+            self.ev(stmt.value, frame)
+            self._store_item(stmt.target, None, None, frame)
         elif t is ast.AugAssign:
             left = self.lookup(stmt.target, frame) if _target_key(stmt.target) else None
             if frame.open_loops and isinstance(stmt.op, ast.Add) and isinstance(left, (Seq, Each)):
@@ -175,6 +182,10 @@ class Interpreter:
             frame.classes.append(info)
         elif t is ast.Delete:
             for target in stmt.targets:
+                owner = self.lookup(target.value, frame) if isinstance(target, ast.Subscript) else None
+                if isinstance(owner, DictLit) and _target_key(target.value):
+                    changed = dicts.without(owner, self.ev(target.slice, frame), stmt)
+                    self._changed_dict(target.value, owner, changed, frame)
                 k = _target_key(target)
                 if k:
                     frame.vars[k] = None
@@ -285,6 +296,35 @@ class Interpreter:
                 else:
                     attrs[name] = value
 
+    def _store_item(self, target: ast.Subscript, value, value_node, frame: Frame) -> None:
+        """``params["data_format"] = df``, ``params[k] += 1`` (no value node)."""
+        owner = self.lookup(target.value, frame) if _target_key(target.value) else None
+        key = self.ev(target.slice, frame)
+        if isinstance(owner, DictLit):
+            if value_node is None:
+                changed = dicts.with_entry(owner, key, None, target, target)
+            else:
+                changed = dicts.with_entry(owner, key, value, value_node, target)
+            self._changed_dict(target.value, owner, changed, frame)
+
+    def _escaped_dicts(self, callee: Func, node: ast.Call, frame: Frame) -> None:
+        """Dicts handed to a project function that stores into its
+        parameters hold what it put there: unknown."""
+        if not dicts.stores_into_params(callee.node):
+            return
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            held = self.lookup(arg, frame) if _target_key(arg) else None
+            if isinstance(held, DictLit):
+                self._changed_dict(arg, held, dicts.unknown(held, node), frame)
+
+    def _changed_dict(self, target, old: DictLit, new: DictLit, frame: Frame) -> None:
+        """The dict ``target`` names was changed in place: it and every
+        other local name for the same dict (``p = params``) hold ``new``."""
+        self._mutated(target, new, frame)
+        for key, value in list(frame.vars.items()):
+            if value is old:
+                frame.vars[key] = new
+
     def _mutated(self, target, value, frame: Frame) -> None:
         """The list ``target`` names now holds ``value`` (``append``): the
         same object, so a ``self.`` attribute takes it without conflict."""
@@ -301,7 +341,8 @@ class Interpreter:
             if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
                 owner = self.lookup(node.value, frame)
                 if isinstance(owner, ModuleRef):  # ops.bn, config.DATA_FORMAT
-                    return self.session.imports.attribute(owner, node.attr)
+                    value = self.session.imports.attribute(owner, node.attr)
+                    return self._global_dict(value, node, frame) if isinstance(value, DictLit) else value
                 if isinstance(owner, (ClassInfo, Instance)):  # Config.DATA_FORMAT, cfg.data_format
                     return self.classes.attribute(owner, node.attr)
                 if isinstance(owner, Namespace):  # cfg.MODEL.DATA_FORMAT
@@ -343,7 +384,19 @@ class Interpreter:
             ref = self._api_ref(node)  # a cached lookup: most names are no API
             if ref is not None and not frame.has(node.id):
                 return ref
+        if isinstance(value, DictLit):
+            return self._global_dict(value, node, frame)
         return value
+
+    def _global_dict(self, value: DictLit, node, frame: Frame) -> DictLit:
+        """A dict ``node`` reads.  A module's dict read from elsewhere (a
+        function, another module) is unknown when code stores into it
+        anywhere (``config.BN_PARAMS["data_format"] = df`` in train.py, a
+        ``setup()`` function): that may have run first.  The interpreter
+        follows what this scope does to its own dicts."""
+        if isinstance(node, ast.Name) and node.id in frame.vars:
+            return value
+        return dicts.unknown(value, node) if self.dict_changed(node) else value
 
     def _ev_attribute(self, node, frame: Frame):
         if node.attr == "value" and _reads_shape(node.value):
@@ -432,13 +485,16 @@ class Interpreter:
         return Seq(items, node)
 
     def _ev_dict(self, node, frame: Frame):
-        items, nodes = [], []
+        parts = []
         for k, v in zip(node.keys, node.values):
             value = self.ev(v, frame)
-            if isinstance(k, ast.Constant) and isinstance(k.value, str):
-                items.append((k.value, value))
-                nodes.append((k.value, v))
-        return DictLit(node, tuple(items), len(items) == len(node.keys), tuple(nodes))
+            if k is None:  # ``{**BN_PARAMS, "is_training": t}``
+                parts.append(value if isinstance(value, DictLit) else None)
+            elif isinstance(k, ast.Constant) and isinstance(k.value, str):
+                parts.append((k.value, value, v))
+            else:
+                parts.append((None, None, None))
+        return dicts.merged(node, parts)
 
     def _ev_subscript(self, node, frame: Frame):
         """``layers[i]``, ``self.norms[i]``, ``self.parts["bn"]``."""
@@ -604,6 +660,15 @@ class Interpreter:
             return True, None, None
         if isinstance(owner, DictLit) and attr == "get" and 1 <= len(node.args) <= 2:
             return True, self._dict_get(owner, func, node, frame), None
+        if isinstance(owner, DictLit) and attr == "copy" and not node.args:
+            return True, dicts.merged(node, [self._global_dict(owner, func.value, frame)]), None
+        if isinstance(owner, DictLit) and attr in dicts.MUTATORS and _target_key(func.value):
+            # ``params.update(is_training=t)``: the name holds the changed dict
+            args = [None if isinstance(a, ast.Starred) else self.ev(a, frame) for a in node.args]
+            kws = {k.arg: self.ev(k.value, frame) for k in node.keywords if k.arg}
+            changed, value = dicts.changed_by_method(owner, attr, args, node.args, kws, node)
+            self._changed_dict(func.value, owner, changed, frame)
+            return True, value, None
         if attr == "assign" and len(node.args) == 1:
             # ``self.moving_mean.assign(self.moving_mean * m + mean * (1 - m))``
             self.effects.written_out_update(node, func.value, node.args[0], frame)
@@ -715,7 +780,10 @@ class Interpreter:
             kws = self._scoped_kwargs(callee, args, kws, frame)
         if isinstance(callee, Func):
             bound_self = self.bound_self(callee, func, receiver, frame)
-            return self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
+            result = self.session.calls.call(callee, node, args, kws, bound_self, self, frame)
+            if any(isinstance(v, DictLit) for v in args + list(kws.values())):
+                self._escaped_dicts(callee, node, frame)
+            return result
         if isinstance(callee, Instance) and callee.cls.called is not None:
             # ``self.bn1 = batch_norm(name="bn1")`` ... ``self.bn1(h)``: a
             # helper class (DCGAN's ops.batch_norm) used as a function, or a
@@ -754,10 +822,13 @@ class Interpreter:
         if name is None and isinstance(func, ast.Name) and func.id in BUILTINS and not frame.has(func.id):
             return BUILTINS[func.id](args) if not kws else None
         if name is None and isinstance(func, ast.Name) and func.id == "dict" and not frame.has("dict"):
-            # dict(padding="same", data_format=DF): every key written out
-            if node.args or any(k.arg is None for k in node.keywords):
+            # dict(padding="same", data_format=DF), dict(BN_PARAMS, is_training=t)
+            if len(node.args) > 1 or any(k.arg is None for k in node.keywords):
                 return None
-            return DictLit(node, tuple(kws.items()), True, tuple((k.arg, k.value) for k in node.keywords))
+            base = [args[0] if isinstance(args[0], DictLit) else None] if node.args else []
+            return dicts.merged(node, base + [(k.arg, kws.get(k.arg), k.value) for k in node.keywords])
+        if name in _COPIES and len(node.args) == 1 and isinstance(args[0], DictLit):
+            return dicts.merged(node, [args[0]])
         if name is None:
             if isinstance(func, ast.Attribute) and func.attr == "add_weight":
                 shape = next((k.value for k in node.keywords if k.arg == "shape"), None)

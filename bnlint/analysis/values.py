@@ -235,6 +235,11 @@ class DictLit:
     # every key is a string written out (no ``**other``, no computed key)
     complete: bool = field(default=False, compare=False, hash=False)
     nodes: tuple = field(default=(), compare=False, hash=False)  # (str key, value node) pairs
+    # the statements that changed it since it was built (``params[k] = v``):
+    # a dict changed in one branch only is not the dict of the other
+    changes: tuple = ()
+    # the dicts it copies or spreads, as they were (``dict(params)``)
+    built_from: tuple = ()
 
     def entry(self, key: str):
         """(value node, value) of ``key``; (None, None) when it has none."""

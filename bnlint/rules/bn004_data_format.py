@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from bnlint.analysis import catalog
+from bnlint.analysis import catalog, dicts
 from bnlint.analysis.calls import params_of
 from bnlint.analysis.frame import _OPAQUE
 from bnlint.analysis.layout import parse_format
@@ -97,29 +97,20 @@ def _slim_format(layout) -> str:
     return "NHWC" if layout.last else "NCHW"
 
 
-def _dict_format(ctx: RuleContext, node: ast.expr):
+def _settable(params: DictLit) -> bool:
+    """Whether the fix can give the dict its entry where it is written:
+    a display or ``dict(...)`` that no later statement changes."""
+    return params.node is not None and dicts.writable(params) and not params.changes
+
+
+def _dict_format(params: DictLit):
     """('absent' | 'unknown' | Layout-side bool) for a normalizer_params dict."""
-    if isinstance(node, ast.Dict):
-        for k, v in zip(node.keys, node.values):
-            if k is None:
-                return "unknown"  # **other: may carry data_format
-            if isinstance(k, ast.Constant) and k.value == "data_format":
-                if isinstance(v, ast.Constant) and isinstance(v.value, str):
-                    fmt = parse_format(v.value, None)
-                    return fmt.last if fmt else "unknown"
-                return "unknown"
-        return "absent"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
-        if node.args or any(k.arg is None for k in node.keywords):
-            return "unknown"
-        for k in node.keywords:
-            if k.arg == "data_format":
-                v = k.value
-                if isinstance(v, ast.Constant) and isinstance(v.value, str):
-                    fmt = parse_format(v.value, None)
-                    return fmt.last if fmt else "unknown"
-                return "unknown"
-        return "absent"
+    node, _ = params.entry("data_format")
+    if node is None:
+        return "absent" if params.complete else "unknown"  # ``**other`` may carry it
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        fmt = parse_format(node.value, None)
+        return fmt.last if fmt else "unknown"
     return "unknown"
 
 
@@ -219,7 +210,7 @@ class DataFormat(Rule):
             if params_node is None:
                 state = "absent"
             elif isinstance(params, DictLit):
-                state = _dict_format(ctx, params.node)
+                state = _dict_format(params)
             else:
                 state = "unknown"
             if state == "absent" and bn_format is not None:
@@ -257,7 +248,7 @@ class DataFormat(Rule):
                 and home is not None
                 and home is not ctx.module
                 and isinstance(params, DictLit)
-                and params.node is not None
+                and _settable(params)
             ):
                 # ``with slim.arg_scope(nets_utils.resnet_arg_scope(data_format="NCHW"))``:
                 # the arg_scope's function gives the conv its data_format
@@ -347,7 +338,11 @@ class DataFormat(Rule):
                 None,
             )
         target = params_node if scope is not None else site.node.func
-        if isinstance(params, DictLit) and (params_node is params.node or scope is not None):
+        if (
+            isinstance(params, DictLit)
+            and _settable(params)
+            and (params_node is params.node or scope is not None)
+        ):
             # the dict literal itself (in the arg_scope's function, say)
             return SetKey(ctx.source.span(params.node), "data_format", value), target, None
         if isinstance(params_node, ast.Name) and scope is None:

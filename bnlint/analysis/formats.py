@@ -138,6 +138,10 @@ class Formats:
         full and never changes it afterwards; None otherwise."""
         if not isinstance(node, ast.Name):
             return None
+        if node.id in frame.vars:
+            # this scope's own dict: the interpreter followed what was done to it
+            spread = self.interp.ev(node, frame)
+            return spread if isinstance(spread, DictLit) and spread.complete else None
         if (
             not self.module.index.written_once(node.id)
             and not self._own_kwargs(node.id, frame)

@@ -47,10 +47,19 @@ class Records:
         index = (api.params.index(param) if api else 0) + getattr(call, "bnlint_shift", 0)
         b = bind(api.params if api else ("axis",), call, [None] * len(call.args), {})
         axis_node = b.node(param)
+        axis = spread_name = None
         if axis_node is None and b.star_kwargs:
-            return
+            # ``BatchNormalization(**bn_kwargs)``: a dict the analysis can read
+            spread = self.interp.formats.spread_arg(call, param, frame)
+            if spread is None:
+                return
+            if spread[0] is not None:
+                axis, spread_name = _as_axes(spread[1]), spread[2]
+                if axis is None:
+                    return
         self.biased_input(call, x, frame, name)
-        axis = self.axes_value(axis_node, frame) if axis_node is not None else IntList((-1,), None)
+        if axis is None:
+            axis = self.axes_value(axis_node, frame) if axis_node is not None else IntList((-1,), None)
         self.interp.record(
             "bn_axis",
             call,
@@ -58,6 +67,7 @@ class Records:
             frame,
             axis_node=axis_node,
             axis=axis,
+            axis_spread=spread_name,  # the ``**name`` giving the axis
             index=index,
             api=name,
             # a project class that renames the layer, or a variable holding
@@ -170,7 +180,10 @@ class Records:
             # normalizer_params={'decay': batch_norm_decay, ...}
             node, value = params.entry(bn_api.roles["momentum"])
             if node is not None:
-                self.momentum_given(bn_api, call, node, value, frame)
+                # one the syntax does not see in the literal: stored into it
+                # afterwards (``params["decay"] = 0.1``), or copied from another dict
+                literal = not _inside(node, params.node)
+                self.momentum_given(bn_api, call, node, value, frame, literal=literal)
         self.interp.record(
             "normalizer",
             call,
@@ -325,3 +338,20 @@ def _constant_key(value):
 
 def _has_star(call: ast.Call) -> bool:
     return any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args)
+
+
+def _as_axes(value) -> IntList | None:
+    """An axis value read from a dict entry, as ``axes_value`` gives it."""
+    if isinstance(value, Int) and value.node is not None:
+        return IntList((value.value,), value.node, value.module, value.passed)
+    return value if isinstance(value, IntList) and value.node is not None else None
+
+
+def _inside(node: ast.AST, outer: ast.AST | None) -> bool:
+    """Whether ``node`` is written within ``outer`` (by position)."""
+    if outer is None or not hasattr(node, "lineno") or not hasattr(outer, "lineno"):
+        return False
+    return (outer.lineno, outer.col_offset) <= (node.lineno, node.col_offset) and (
+        node.end_lineno,
+        node.end_col_offset,
+    ) <= (outer.end_lineno, outer.end_col_offset)

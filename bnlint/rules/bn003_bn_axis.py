@@ -26,6 +26,8 @@ _BN_AXIS_ARG = re.compile(
     _BN + rb"\s*\((?:(?:[^()]|\([^()]*\))*?\baxis\b"
     rb"|\s*(?:[^,()=]+,\s*)?(?:-?\d|\[|\(|[A-Za-z_][\w.]*\s*[,)]))"
 )
+# Given its arguments by a dict: ``BatchNormalization(**bn_kwargs)``.
+_BN_SPREAD = re.compile(_BN + rb"\s*\((?:[^()]|\([^()]*\))*?\*\*")
 # Spelled under another name: the calls cannot be read from the text.
 _BN_ALIAS = re.compile(_BN + rb"\s+as\b|=\s*[\w.]*" + _BN + rb"\s*(?:#|$|\))", re.M)
 
@@ -49,6 +51,7 @@ class BatchNormAxis(Rule):
             mentions_channels_first(data)
             or _BN_ALIAS.search(data) is not None
             or _BN_AXIS_ARG.search(data) is not None
+            or _BN_SPREAD.search(data) is not None
         )
 
     def check(self, ctx: RuleContext):
@@ -63,6 +66,25 @@ class BatchNormAxis(Rule):
             layout = wrong[0]
             want = layout.idiomatic_axis
             layer = site.info.get("spelled") or site.info["api"].rsplit(".", 1)[1]
+            spread = site.info.get("axis_spread")
+            if spread is not None:
+                # ``BatchNormalization(**bn_kwargs)``: the dict may serve other
+                # layers too, so this call alone overrides its axis
+                got = axis.values[0] if len(axis.values) == 1 else list(axis.values)
+                name = ctx.source.segment(spread)
+                message = (
+                    f"`{layer}(**{name})` takes axis={got} from `{name}`, which does not normalize per "
+                    f"channel: the {layout.describe()} conv output has its channels on axis {want}"
+                )
+                fix = None
+                if len({c.layout.idiomatic_axis for c in node_contexts(ctx, site) if c.layout}) == 1:
+                    q = ctx.quote()
+                    code = f"{{**{name}, {q}axis{q}: {want}}}"
+                    fix = Fix(
+                        f"Override axis={want} for this layer", (Replace(ctx.source.span(spread), code),)
+                    )
+                out.append(ctx.diagnostic(self.code, site.node, message, fix, site=site, layouts=wrong))
+                continue
             if site.info["axis_node"] is None:
                 message = (
                     f"`{layer}` uses the default axis=-1, but the conv output is "

@@ -189,6 +189,11 @@ def _spelled(tree, node, text: str, passed: bool) -> str:
             target = n.targets[0]
             if isinstance(target, ast.Name):
                 return f"`{target.id} = {text}`"
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                # a dict's entry set after it was built: ``params["decay"] = 0.1``
+                key = target.slice
+                shown = repr(key.value) if isinstance(key, ast.Constant) else "..."
+                return f"`{target.value.id}[{shown}] = {text}`"
             if isinstance(target, ast.Attribute):
                 # a config object's path as written (``__C.TRAIN.BN_MOMENTUM``), not ``self.``
                 shown = dotted(target)

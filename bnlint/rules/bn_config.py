@@ -113,7 +113,10 @@ def _normalizer_params(ctx, call: ast.Call, role: str) -> list[Setting]:
 
 def dict_assigned(ctx, name: str):
     """The dict literal (or ``dict(...)``) a name is assigned, when it is
-    assigned exactly once in the module."""
+    assigned exactly once in the module and never changed in place
+    (``params["decay"] = 0.99`` after it)."""
+    if ctx.index.changes_dict(name):
+        return None
     found = []
     for node in ctx.index.statements():
         if isinstance(node, ast.Assign):

@@ -67,3 +67,17 @@ def moved_fraction(moving_mean, conv_out, channel_axis=-1):
     conv_out = np.moveaxis(np.asarray(conv_out), channel_axis, -1)
     target = conv_out.reshape(-1, conv_out.shape[-1]).mean(axis=0)
     return {"moved_fraction": float(np.median(np.asarray(moving_mean) / target))}
+
+
+def keras_step_moved_fraction(build, shape=(6, 6, 3)):
+    """``moved_fraction`` of the first batch norm of ``build(inputs)`` as a
+    functional model, after one training step on data far from zero mean."""
+    import keras
+
+    inputs = tf.keras.Input(shape)
+    model = tf.keras.Model(inputs, build(inputs))
+    bn = next(layer for layer in model.layers if "BatchNormalization" in type(layer).__name__)
+    data = np.random.default_rng(0).normal(3.0, 1.0, (16, *shape)).astype("float32")
+    bn_input = keras.Model(model.inputs, bn.input)(data)
+    model(data, training=True)
+    return moved_fraction(bn.moving_mean, bn_input)

@@ -26,6 +26,8 @@ class Api:
     # string at or after the role's position is the data_format.
     format_scan: bool = False
     slim: bool = False  # accepts normalizer_fn / normalizer_params
+    # Older keyword spellings the API still accepts, old name -> parameter.
+    spellings: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def _p(text: str) -> tuple[str, ...]:
@@ -45,6 +47,11 @@ def _ranked(prefix: str, table: dict) -> dict:
 
 
 CONV = {"input": 0, "data_format": "data_format"}
+
+# Keras 1 names of conv layer arguments, which Keras 2's legacy interfaces
+# still convert (``Convolution2D(64, 3, 3, border_mode="same", bias=False)``).
+# dim_ordering is not here: its values differ ('th' / 'tf'), formats.py reads it.
+KERAS1_CONV = {"bias": "use_bias", "nb_filter": "filters", "subsample": "strides", "border_mode": "padding"}
 
 # --- convolutions -----------------------------------------------------------
 _add(
@@ -139,6 +146,7 @@ _add(
     {"data_format": "data_format", "use_bias": True},
     default_format="keras",
     format_scan=True,
+    spellings=KERAS1_CONV,
 )
 _add(
     _ranked("keras.layers", {"DepthwiseConv1D": 3, "DepthwiseConv2D": 4}),
@@ -157,6 +165,11 @@ _add(
             "Conv3DTranspose": 5,
             "Convolution2DTranspose": 4,
             "Convolution3DTranspose": 5,
+            # Keras 2's own aliases
+            "Deconvolution2D": 4,
+            "Deconv2D": 4,
+            "Deconvolution3D": 5,
+            "Deconv3D": 5,
         },
     ),
     "filters kernel_size strides padding output_padding data_format dilation_rate",
@@ -164,6 +177,7 @@ _add(
     {"data_format": "data_format", "use_bias": True},
     default_format="keras",
     format_scan=True,
+    spellings=KERAS1_CONV,
 )
 _SLIM_CONV = {"input": 0, "data_format": "data_format", "normalizer_fn": "normalizer_fn"}
 _add(

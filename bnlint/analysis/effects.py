@@ -30,6 +30,15 @@ from bnlint.analysis.values import (
 )
 
 _PRESERVING = catalog.of_effect("preserve")
+# the short names of the layers that take Keras 1 keywords
+_KERAS1_LAYERS = frozenset(
+    n.rsplit(".", 1)[1] for n in catalog.of_effect("conv_layer") if catalog.CATALOG[n].spellings
+)
+
+
+def _called_name(call: ast.Call) -> str | None:
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
 
 
 class Effects:
@@ -41,6 +50,7 @@ class Effects:
         self.formats = interp.formats
         self.records = interp.records
         self._merged: dict = {}  # repeat/stack call -> the layer call it stands for
+        self._keras1_module: bool | None = None  # whether its calls use Keras 1 keywords
         self._handlers = {
             "conv": self._conv,
             "conv_layer": self._conv_layer,
@@ -83,7 +93,7 @@ class Effects:
         handler = self._handlers.get(api.effect) if api else None
         if handler is None:
             return None
-        value = handler(api, bind(api.params, call, args, kws), call, args, frame)
+        value = handler(api, bind(api.params, call, args, kws, api.spellings), call, args, frame)
         if isinstance(value, Layer) and value.interp is None:
             value = dataclasses.replace(value, interp=self.interp, env=frame, api=name)
         return value
@@ -135,12 +145,25 @@ class Effects:
             return (self.module, call, "slim")
         if not api.roles.get("use_bias"):
             return None  # tf.nn convs add no bias
-        use_bias, act = keywords.get("use_bias"), keywords.get("activation")
+        use_bias, act = b.node("use_bias"), b.node("activation")
         if use_bias is not None and not is_literal(use_bias, True):
             return None
         if act is not None and not is_literal(act, None):
             return None
-        return (self.module, call, "use_bias")
+        return (self.module, call, "bias" if self._keras1(api, keywords) else "use_bias")
+
+    def _keras1(self, api, keywords) -> bool:
+        """Whether a conv layer call is Keras 1 code, whose fix must spell
+        ``bias=``: it, or another call of its module, uses a Keras 1 keyword
+        (``Convolution2D(64, 1, 1, name=...)`` beside ``border_mode=`` ones)."""
+        if any(k in api.spellings for k in keywords):
+            return True
+        if self._keras1_module is None:
+            self._keras1_module = any(
+                _called_name(c) in _KERAS1_LAYERS and any(k.arg in catalog.KERAS1_CONV for k in c.keywords)
+                for c in self.module.index.calls
+            )
+        return self._keras1_module
 
     def _conv_rnn(self, api, b: Bound, call, args, frame):
         """ConvLSTM: a conv layout, with a time axis when it returns sequences."""

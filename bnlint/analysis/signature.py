@@ -52,9 +52,10 @@ class Bound:
         return None
 
 
-def bind(params: tuple[str, ...], call: ast.Call, args: list, kws: dict) -> Bound:
+def bind(params: tuple[str, ...], call: ast.Call, args: list, kws: dict, spellings=None) -> Bound:
     """``args`` / ``kws`` are the abstract values of ``call``'s positional
-    and keyword arguments, in order."""
+    and keyword arguments, in order; ``spellings`` maps older keyword names
+    the API still accepts to its parameters."""
     given: dict = {}
     star_args = False
     for i, node in enumerate(call.args):
@@ -68,7 +69,7 @@ def bind(params: tuple[str, ...], call: ast.Call, args: list, kws: dict) -> Boun
         if k.arg is None:
             star_kwargs = True
         else:
-            given[k.arg] = (kws.get(k.arg), k.value)
+            given[(spellings or {}).get(k.arg, k.arg)] = (kws.get(k.arg), k.value)
     return Bound(params, given, star_args, star_kwargs)
 
 

@@ -27,7 +27,7 @@ class Tensor:
     # a conv's output itself, nothing done to it yet
     fresh: bool = field(default=False, compare=False, hash=False)
     # ... with a bias added: (ModuleFacts, the call that adds it, how:
-    # "use_bias" | "slim" | "bias_add")
+    # "use_bias" | "bias" (Keras 1) | "slim" | "bias_add")
     bias_of: tuple | None = field(default=None, compare=False, hash=False)
     # the function (node id) whose run produced it: a bias is redundant only
     # where that run hands it on to the batch norm, not where it returns it

@@ -6,7 +6,11 @@ from bnlint.analysis.constants import is_literal
 from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any, mentions_conv
 
-_FIXES = {"use_bias": ("use_bias", "False"), "slim": ("biases_initializer", "None")}
+_FIXES = {
+    "use_bias": ("use_bias", "False"),
+    "bias": ("bias", "False"),
+    "slim": ("biases_initializer", "None"),
+}
 
 
 class RedundantConvBias(Rule):
@@ -37,6 +41,7 @@ class RedundantConvBias(Rule):
                 f"centers its input (center=True): a wasted parameter per channel; "
                 + {
                     "use_bias": "pass use_bias=False",
+                    "bias": "pass bias=False",
                     "slim": "pass biases_initializer=None",
                     "bias_add": "drop the bias_add",
                 }[how]

@@ -30,6 +30,7 @@ from bnlint.analysis.values import (
     IntList,
     Scope,
     Str,
+    Tensor,
     same,
 )
 
@@ -39,6 +40,7 @@ _MOMENTUM_NAME = re.compile(r"momentum|decay", re.I)
 # defaults a caller's leaving out can make matter: axes, momentums, formats
 _CONSTANTS = (Int, IntList, Float, Str)
 _AXIS_NAME = re.compile(r"ax[ie]s|dim", re.I)
+_VARIABLES = catalog.of_effect("variable")  # tf.Variable, tf.get_variable
 
 
 def params_of(fn) -> list[tuple[str, ast.expr | None]]:
@@ -80,10 +82,14 @@ def _forwarded(call: ast.Call, extra: dict) -> DictLit:
 
 def _keyed(item, rest: str | None):
     """A bound parameter as part of a memo key: the ``**kwargs`` dict by
-    what it holds (one call site can pass it different values)."""
+    what it holds (one call site can pass it different values), a conv
+    output with its bias by the conv."""
     name, value = item
     if name == rest and isinstance(value, DictLit):
         return name, (id(value.node), value.items)
+    if isinstance(value, Tensor) and value.bias_of is not None:
+        # each biased conv handed to a batch-norm helper is a site of its own
+        return name, (value, id(value.bias_of[1]))
     return item
 
 
@@ -128,6 +134,7 @@ class FunctionCalls:
         self.session = session
         self.memo: dict = {}
         self.stack: list = []
+        self.runs: list = []  # ``Frame.run`` of the runs under way, innermost last
         self.analyzed: set = set()  # _ident of the functions run standalone
         self._returns = Relevance(RETURNS)
         self._records = Relevance(RECORDS)
@@ -236,11 +243,13 @@ class FunctionCalls:
     def _run(self, func: Func, frame: Frame):
         interp = func.interp
         self.stack.append(id(func.node))
+        self.runs.append(frame.run)
         try:
             interp.exec_block(func.node.body, frame)
             self.analyze_pending(interp, frame)
         finally:
             self.stack.pop()
+            self.runs.pop()
         if interp.module.index.is_generator(func.node):
             return None
         return _merge_values(frame.returns) if frame.returns else None
@@ -355,6 +364,8 @@ class FunctionCalls:
             return self._may_record(func)  # ``self.momentum`` of the object it is called on
         if any(isinstance(bound.get(n), Str) for n in passed) and self._picks_class(func):
             return True  # ``_get_norm_layer("batch_norm")``: which class depends on the name
+        if any(isinstance(bound.get(n), IntList) for n in passed) and self._makes_variable(func):
+            return True  # ``bias_variable([64])``: the variable has the shape the caller gives
         for name, default in params_of(func.node):
             value = bound.get(name)
             if name in passed or default is None or not isinstance(value, _CONSTANTS):
@@ -380,6 +391,17 @@ class FunctionCalls:
             if param == name:
                 return default is None or self._distrusted(Func(fn, None, cls, interp), name, default)
         return False
+
+    def _makes_variable(self, func: Func) -> bool:
+        """Whether ``func`` creates a variable (``tf.Variable``,
+        ``tf.get_variable``): a factory whose shape its callers give."""
+        key = (id(func.node), "variable")
+        if key not in self.memo:
+            imports = func.interp.module.imports
+            self.memo[key] = any(
+                isinstance(n, ast.Call) and imports.resolve(n.func) in _VARIABLES for n in ast.walk(func.node)
+            )
+        return self.memo[key]
 
     def _picks_class(self, func: Func) -> bool:
         """Whether ``func`` returns a batch norm or conv class it names

@@ -110,7 +110,7 @@ class Effects:
             origin=(self.module, call),
             fresh=True,
             bias_of=self._bias(api, b, call, frame),
-            made_in=id(frame.scope),
+            made_in=frame.run,
         )
 
     def _conv_layer(self, api, b: Bound, call, args, frame):
@@ -279,7 +279,7 @@ class Effects:
         if api.roles.get("adds_bias") and x.fresh and x.bias_of is None:
             # tf.nn.bias_add(tf.nn.conv2d(...), b): that conv's bias
             return Tensor(
-                x.layout, origin=x.origin, bias_of=(self.module, call, "bias_add"), made_in=id(frame.scope)
+                x.layout, origin=x.origin, bias_of=(self.module, call, "bias_add"), made_in=frame.run
             )
         return x.keep(False)
 
@@ -411,6 +411,9 @@ class Effects:
             node = b.node(api.roles["shape"])
             return self.records.param_shape(call, node, frame) if node is not None else None
         init = b.node(api.roles["initial_value"])
+        if isinstance(init, ast.Name):
+            # ``initial = tf.constant(0.1, shape=shape)`` then ``tf.Variable(initial)``
+            init = _assigned_once(frame.scope, init.id)
         if isinstance(init, ast.Call):
             init_api = catalog.lookup(self.module.imports.resolve(init.func))
             if init_api is not None and init_api.effect == "shaped_initializer":
@@ -435,6 +438,21 @@ class Effects:
             api = api or catalog.lookup("tf.assign")
             number = self.interp.ev(decay[0], frame)
             self.records.momentum_given(api, call, decay[0], number, frame, literal=True)
+
+
+def _assigned_once(scope, name: str):
+    """The value ``name`` is assigned in ``scope`` (a function's body, or a
+    module's top-level statements), when it is assigned exactly once there."""
+    nodes = scope.body if isinstance(scope, ast.Module) else ast.walk(scope)
+    found = [
+        node.value
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id == name
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _decay_of_update(ref, value):
@@ -490,7 +508,7 @@ def apply_layer(interp, layer: Layer, x, frame: Frame, call: ast.Call | None = N
             origin=(home.module, layer.node),
             fresh=True,
             bias_of=layer.bias,
-            made_in=id(frame.scope),
+            made_in=frame.run,
             keras_default=layer.keras_default,
         )
     if layer.kind == "bn":

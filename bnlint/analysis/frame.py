@@ -49,6 +49,12 @@ class Frame:
         # there may hold any number of what is appended
         self.open_loops = 0
 
+    @property
+    def run(self) -> tuple:
+        """Which run of which scope this frame is: where a tensor was made
+        (an invocation's key and its scope; key None at module level)."""
+        return (self.key, id(self.scope))
+
     def lookup(self, key: str):
         f = self
         while f is not None:

@@ -593,6 +593,20 @@ class Interpreter:
         if tensor.normalized and isinstance(node.op, (ast.Mult, ast.Add, ast.Div)):
             if isinstance(other, Param):
                 other.owner(self).record("param", other.shape, tensor, frame, param=other)
+        if (
+            isinstance(node.op, ast.Add)
+            and tensor.fresh
+            and tensor.bias_of is None
+            and _channel_bias(tensor, other)
+        ):
+            # ``tf.nn.conv2d(x, W, ...) + b``: the conv's bias, as tf.nn.bias_add adds it
+            side = "plus_right" if lt else "plus_left"
+            return Tensor(
+                tensor.layout,
+                origin=tensor.origin,
+                bias_of=(self.module, node, side),
+                made_in=frame.run,
+            )
         if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             return tensor.keep()
         return None
@@ -922,6 +936,17 @@ def _jumps(body) -> bool:
             if isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Raise)):
                 return True
     return False
+
+
+def _channel_bias(tensor: Tensor, other) -> bool:
+    """Whether ``other`` is a variable of one dimension added to a
+    channels-last conv output: one value per channel, broadcast over the rest."""
+    return (
+        tensor.layout.last is True
+        and isinstance(other, Param)
+        and isinstance(other.shape, (ast.List, ast.Tuple))
+        and len(other.shape.elts) == 1
+    )
 
 
 _HANDLERS = {

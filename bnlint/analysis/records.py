@@ -118,9 +118,16 @@ class Records:
         """A centering batch norm meets a conv output that has its bias."""
         if not isinstance(x, Tensor) or x.bias_of is None:
             return
-        if x.made_in != id(frame.scope) and x.made_in not in self.interp.session.calls.stack:
-            # the conv's function returned its output: another caller of it
-            # may use the bias, so the bias is not redundant everywhere
+        made_in = x.made_in
+        if (
+            made_in not in (None, frame.run)
+            and made_in[0] is not None
+            and made_in not in self.interp.session.calls.runs
+        ):
+            # the run of the conv's function is over, it returned the output:
+            # another caller of it may use the bias, so the bias is not
+            # redundant everywhere (module code, key None, hands on what it
+            # makes, as a caller does)
             return
         api = catalog.lookup(name or self.module.imports.resolve(call.func))
         if api is None or "center" not in api.roles:
@@ -229,7 +236,7 @@ class Records:
             params = dict(params.items)
         else:
             return  # params it cannot read may hold the format
-        x = Tensor(layout, origin=(self.module, call), fresh=True, made_in=id(frame.scope))
+        x = Tensor(layout, origin=(self.module, call), fresh=True, made_in=frame.run)
         bound = self.interp.bound_self(fn, fn_node, None, frame)  # normalizer_fn=self._bn
         self.interp.session.calls.call(fn, call, [x], params, bound, self.interp, frame)
 

@@ -27,11 +27,12 @@ class Tensor:
     # a conv's output itself, nothing done to it yet
     fresh: bool = field(default=False, compare=False, hash=False)
     # ... with a bias added: (ModuleFacts, the call that adds it, how:
-    # "use_bias" | "bias" (Keras 1) | "slim" | "bias_add")
+    # "use_bias" | "bias" (Keras 1) | "slim" | "bias_add" | "plus_right" / "plus_left"
+    # (``conv + b`` / ``b + conv``, the call being that addition)
     bias_of: tuple | None = field(default=None, compare=False, hash=False)
-    # the function (node id) whose run produced it: a bias is redundant only
+    # the run that produced it (``Frame.run``): a bias is redundant only
     # where that run hands it on to the batch norm, not where it returns it
-    made_in: int | None = field(default=None, compare=False, hash=False)
+    made_in: tuple | None = field(default=None, compare=False, hash=False)
     # its format is Keras' global image_data_format (no data_format given)
     keras_default: bool = field(default=False, compare=False, hash=False)
 

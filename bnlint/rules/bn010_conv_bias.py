@@ -6,6 +6,7 @@ from bnlint.analysis.constants import is_literal
 from bnlint.diagnostics import Fix, Replace, SetArg
 from bnlint.rules.base import Rule, RuleContext, has_any, mentions_conv
 
+_ADDED = ("plus_right", "plus_left")  # ``conv + b`` / ``b + conv``
 _FIXES = {
     "use_bias": ("use_bias", "False"),
     "bias": ("bias", "False"),
@@ -35,6 +36,20 @@ class RedundantConvBias(Rule):
                 continue
             seen.add(id(conv))
             bn = site.info["api"].rsplit(".", 1)[1]
+            span = module.source.span(conv)
+            if how in _ADDED:
+                # ``conv + b``: the addition is the bias; the fix keeps the conv side
+                kept, bias = (conv.left, conv.right) if how == "plus_right" else (conv.right, conv.left)
+                shown = module.source.segment(bias)
+                message = (
+                    f"the bias `{shown}` added to the conv output is subtracted again by the `{bn}` right "
+                    f"after it, which centers its input (center=True): a wasted parameter per channel; "
+                    + (f"drop the `+ {shown}`" if how == "plus_right" else f"drop the `{shown} +`")
+                )
+                edit = Replace(span, module.source.segment(kept))
+                fix = Fix("Drop the redundant bias", (edit,), "unsafe")
+                out.append(ctx.diagnostic(self.code, conv, message, fix, site=site, module=module))
+                continue
             shown = module.source.segment(conv.func)
             message = (
                 f"the bias `{shown}` adds is subtracted again by the `{bn}` right after it, which "
@@ -46,7 +61,6 @@ class RedundantConvBias(Rule):
                     "bias_add": "drop the bias_add",
                 }[how]
             )
-            span = module.source.span(conv)
             if how == "bias_add":
                 edit = Replace(span, module.source.segment(conv.args[0])) if conv.args else None
             else:

@@ -30,6 +30,15 @@ class Api:
     spellings: dict = field(default_factory=dict, compare=False, hash=False)
 
 
+def read_params(api: Api) -> frozenset[str]:
+    """The parameters some rule reads a value of (an axis, a format, a
+    momentum, ...): not the tensor nor the training flag, which are values
+    to follow rather than fix targets."""
+    kept = [v for k, v in api.roles.items() if k not in ("input", "training")]
+    named = {v for v in kept if isinstance(v, str)}
+    return frozenset(named | {api.params[v] for v in kept if type(v) is int and v < len(api.params)})
+
+
 def _p(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 

@@ -56,6 +56,7 @@ class Classes:
                 if name not in info.methods:
                     info.methods[name] = info.inherited(name)
         info.catalog_layer, info.forwards_to = self._catalog_layer(node, info)
+        info.stands_for = info.catalog_layer or (info.forwards_to if _passes_on(info) else None)
         info.called = info.methods.get("__call__")
         if info.called is None and info.keras_layer:
             info.called = info.methods.get("call")
@@ -126,20 +127,39 @@ class Classes:
             # ``super().__init__(..., **kwargs)``: empty when this call passes
             # nothing beyond the named parameters
             names = {n for n, _ in params}
-            given = any(isinstance(a, ast.Starred) for a in call.args) or any(
-                k.arg is None or k.arg not in names for k in call.keywords
-            )
             stars = [k for k in sup.keywords if k.arg is None]
             if (
-                given
+                any(isinstance(a, ast.Starred) for a in call.args)
                 or extra is None
                 or any(not (isinstance(k.value, ast.Name) and k.value.id == extra.arg) for k in stars)
             ):
                 return None
+            # what reaches the ``**kwargs``: keywords of no named parameter, and dicts spread
+            passed = [k for k in call.keywords if k.arg is None or k.arg not in names]
+            if passed:
+                return self._passed_on(cls, sup, call, passed, kws, frame)
             sup = interp.classes._without_star(sup)
         sargs = [interp.ev(a, inner) for a in sup.args]
         skws = {k.arg: interp.ev(k.value, inner) for k in sup.keywords if k.arg}
         return interp.effects.apply(cls.forwards_to, sup, sargs, skws, inner)
+
+    def _passed_on(self, cls: ClassInfo, sup: ast.Call, call: ast.Call, passed: list, kws, frame: Frame):
+        """``TpuBatchNorm(axis=3, momentum=m)`` for an ``__init__`` that hands
+        its ``**kwargs`` to ``super().__init__``: the catalog layer built
+        with the keywords this call passes on (and the dicts it spreads), at
+        this call (where a fix of them goes).  Unknown unless the class
+        ``stands_for`` that layer."""
+        if cls.stands_for is None:
+            return None
+        key = (id(call), id(sup))
+        if key not in self._stripped:
+            merged = ast.Call(func=sup.func, args=[], keywords=passed)
+            ast.copy_location(merged, call)
+            merged.end_lineno, merged.end_col_offset = call.end_lineno, call.end_col_offset
+            self._stripped[key] = (call, merged)
+        merged = self._stripped[key][1]
+        given = {k.arg: kws.get(k.arg) for k in passed if k.arg is not None}
+        return self.interp.effects.apply(cls.forwards_to, merged, [], given, frame)
 
     def _field_default(self, value: ast.expr, frame: Frame):
         """A record field's default written through ``field(...)``:
@@ -256,6 +276,55 @@ def _defining(cls: ClassInfo, method_node) -> ClassInfo | None:
 def _copy_without_star(call: ast.Call) -> ast.Call:
     out = ast.Call(func=call.func, args=call.args, keywords=[k for k in call.keywords if k.arg is not None])
     return ast.copy_location(out, call)
+
+
+def _passes_on(info: ClassInfo) -> bool:
+    """Whether the class's own ``__init__`` hands its ``**kwargs`` to
+    ``super().__init__`` and sets no parameter a rule reads, there or in
+    the dict."""
+    init = info.methods.get("__init__")
+    if init is None or init.home is not None or info.forwards_to is None:
+        return False
+    sup, rest = _super_init(init.node), init.node.args.kwarg
+    if sup is None or rest is None or sup.args:
+        return False
+    read = catalog.read_params(catalog.lookup(info.forwards_to))
+    for k in sup.keywords:
+        if k.arg in read or (
+            k.arg is None and not (isinstance(k.value, ast.Name) and k.value.id == rest.arg)
+        ):
+            return False
+    return not _changes(init.node, rest.arg, read)
+
+
+def _changes(fn, name: str, keys: set) -> bool:
+    """Whether ``fn`` rebinds its ``**name`` dict or sets, pops or updates
+    one of ``keys`` in it (``kwargs["name"] = ...`` does not count)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == name
+            and isinstance(node.ctx, (ast.Store, ast.Del))
+        ):
+            key = node.slice
+            if not (isinstance(key, ast.Constant) and key.value not in keys):
+                return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and node.func.attr in ("update", "setdefault", "pop", "clear", "popitem")
+        ):
+            key = node.args[0] if node.args else None
+            if node.func.attr in ("update", "clear", "popitem") or not (
+                isinstance(key, ast.Constant) and key.value not in keys
+            ):
+                return True
+    return False
 
 
 def _super_init(fn) -> ast.Call | None:

@@ -41,6 +41,10 @@ def _called_name(call: ast.Call) -> str | None:
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
 
 
+class _Unread(Exception):
+    """A dict spread into a call that the analysis cannot read."""
+
+
 class Effects:
     """Applies catalog effects for one module's interpreter."""
 
@@ -125,32 +129,63 @@ class Effects:
         )
 
     def _bias(self, api, b: Bound, call, frame):
-        """How the conv adds a bias to its output, when it surely does and
-        applies no activation after it (its output is conv + bias)."""
-        if b.opaque:
+        """(module, call, how) the conv adds a bias to its output, when it
+        surely does and applies no activation after it (its output is conv
+        + bias).  A partial's conv is its call: other calls of the partial
+        may need the bias."""
+        if b.star_args:
             return None
+        module, at = getattr(call, "bnlint_call", (self.module, call))
         keywords = {k.arg: k.value for k in call.keywords}
-        if api.slim:
-            # slim: biases unless a normalizer replaces them; relu by default
-            if (
-                "normalizer_fn" in keywords
-                or self.formats.scoped(frame, api.name, "normalizer_fn") is not None
-            ):
-                return None
-            act, init = keywords.get("activation_fn"), keywords.get("biases_initializer")
-            if not is_literal(act, None) or is_literal(init, None):
-                return None
-            if self.formats.scoped(frame, api.name, "activation_fn") is not None:
-                return None
-            return (self.module, call, "slim")
-        if not api.roles.get("use_bias"):
-            return None  # tf.nn convs add no bias
-        use_bias, act = b.node("use_bias"), b.node("activation")
+        given = self._given_nodes(api, b, call, frame)
+        try:
+            if api.slim:
+                # slim: biases unless a normalizer replaces them; relu by default
+                if (
+                    given("normalizer_fn") is not None
+                    or self.formats.scoped(frame, api.name, "normalizer_fn") is not None
+                ):
+                    return None
+                act, init = given("activation_fn"), given("biases_initializer")
+                if not is_literal(act, None) or is_literal(init, None) or init in given.spread:
+                    return None
+                if self.formats.scoped(frame, api.name, "activation_fn") is not None:
+                    return None
+                return (module, at, "slim")
+            if not api.roles.get("use_bias"):
+                return None  # tf.nn convs add no bias
+            use_bias, act = given("use_bias"), given("activation")
+        except _Unread:
+            return None
+        if use_bias is not None and use_bias in given.spread:
+            return None  # the fix's ``use_bias=False`` would repeat the dict's
         if use_bias is not None and not is_literal(use_bias, True):
             return None
         if act is not None and not is_literal(act, None):
             return None
-        return (self.module, call, "bias" if self._keras1(api, keywords) else "use_bias")
+        return (module, at, "bias" if self._keras1(api, keywords) else "use_bias")
+
+    def _given_nodes(self, api, b: Bound, call, frame):
+        """``given(param)``: the node passing ``param`` (under any spelling),
+        written in the call or in a dict it spreads (``**conv_args``); None
+        when nothing passes it; raises _Unread when a spread dict cannot be
+        read.  ``given.spread`` holds the nodes that come from a dict."""
+
+        def given(param):
+            node = b.node(param) or next((k.value for k in call.keywords if k.arg == param), None)
+            if node is not None or not b.star_kwargs:
+                return node
+            for name in [param] + [old for old, new in api.spellings.items() if new == param]:
+                spread = self.formats.spread_arg(call, name, frame)
+                if spread is None:
+                    raise _Unread
+                if spread[0] is not None:
+                    given.spread.append(spread[0])
+                    return spread[0]
+            return None
+
+        given.spread = []
+        return given
 
     def _keras1(self, api, keywords) -> bool:
         """Whether a conv layer call is Keras 1 code, whose fix must spell

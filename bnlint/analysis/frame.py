@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 
+from bnlint.analysis import catalog
 from bnlint.analysis.layout import is_format_string
 from bnlint.analysis.names import dotted
 from bnlint.analysis.values import (
     ApiRef,
+    ClassInfo,
     DictLit,
     Each,
     Instance,
@@ -85,6 +87,12 @@ def _merge_values(values: list):
         return first
     if all(isinstance(v, ApiRef) for v in values):
         return join_refs(values)
+    if all(isinstance(v, ClassInfo) and v.stands_for for v in values) and catalog.interchangeable(
+        [v.stands_for for v in values]
+    ):
+        # ``TpuBatchNormalization if tpu else BatchNormalization``, project
+        # classes that each pass their arguments on to one catalog layer
+        return first
     return _join_collections(values)
 
 

@@ -17,6 +17,9 @@ _KERAS_CONCAT_AXIS_1 = re.compile(
     r"(?<![\w.])(?:(?!np\.|numpy\.)[A-Za-z_][\w.]*\.)?[cC]oncatenate\s*\("
     r"(?:[^()]|\([^()]*\))*?\baxis\s*=\s*1\b"
 )
+# Reshape((-1, k)): feature maps flattened to (positions, channels), as
+# channels_last detection heads do before concatenating them on axis 1.
+_KERAS_RESHAPE_TO_POSITIONS = re.compile(r"(?<![\w])Reshape\s*\(\s*(?:target_shape\s*=\s*)?[(\[]\s*-1\s*,")
 _SETTERS = catalog.of_effect("format_setter", "ordering_setter")
 _GETTERS = catalog.of_effect("format_getter")
 _ORDERING = {"th": "channels_first", "tf": "channels_last"}
@@ -108,8 +111,9 @@ class ModuleFacts:
         if not found:
             # Concatenating along axis 1 is what channels_first code does
             # with feature maps: the global format is likely configured
-            # elsewhere (keras.json), so do not assume the default.
-            if self._concats_on_axis_1() or self._keras_1_era():
+            # elsewhere (keras.json), so do not assume the default.  Not
+            # so once they are flattened to (positions, channels).
+            if (self._concats_on_axis_1() and not self._flattens_to_positions()) or self._keras_1_era():
                 return None
             return "channels_last"
         if any(v not in ("channels_first", "channels_last") for v in found) or len(set(found)) > 1:
@@ -120,6 +124,11 @@ class ModuleFacts:
         """Keras 1 code (border_mode=, subsample=, nb_filter=) often ran
         with Theano ordering from keras.json: its default is unknowable."""
         return any(self.index.mentions(w) for w in ("border_mode", "subsample=", "nb_filter", "nb_row"))
+
+    def _flattens_to_positions(self) -> bool:
+        return (
+            self.index.mentions("Reshape") and _KERAS_RESHAPE_TO_POSITIONS.search(self.index.text) is not None
+        )
 
     def _concats_on_axis_1(self) -> bool:
         """Keras concatenation on axis 1 (numpy's does not count)."""

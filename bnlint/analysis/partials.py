@@ -42,8 +42,9 @@ class Partials:
                 return None
         return Partial(target, node, tuple(args[1:]), tuple(kws.items()), self.interp, frame)
 
-    def call(self, p: Partial, node: ast.Call, args, kws, frame: Frame):
-        """Call the partial's target as ``target(*p.args, *args, **p.kws, **kws)``."""
+    def call(self, p: Partial, node: ast.Call, args, kws, frame: Frame, called_in=None):
+        """Call the partial's target as ``target(*p.args, *args, **p.kws, **kws)``
+        (``called_in``: the module of ``node``, when not this one)."""
         if p.interp is not None and p.interp is not self.interp:
             # made in another module: the merged call is that module's code
             # (its sites and fixes go there), so this call's arguments join
@@ -56,7 +57,9 @@ class Partials:
             key = ("partial", id(p.call), id(node))
             self.interp.session.add_edge(key, self.interp.module, node, frame.key)
             inner = Frame(frame.scope, parent=env, via_call=True, key=key)
-            return p.interp.partials.call(dataclasses.replace(p, interp=None), node, args, kws, inner)
+            return p.interp.partials.call(
+                dataclasses.replace(p, interp=None), node, args, kws, inner, self.interp.module
+            )
         key = (id(p.call), id(node))
         merged = self._merged.get(key)
         if merged is None:
@@ -69,6 +72,8 @@ class Partials:
             merged.end_lineno, merged.end_col_offset = p.call.end_lineno, p.call.end_col_offset
             merged.bnlint_shift = 1  # positions in the partial's own call: after the function
             merged.bnlint_place = p.call  # its sites are the partial's, with every other call's
+            # the call itself, where an argument for this call alone goes (use_bias=False)
+            merged.bnlint_call = (called_in or self.interp.module, node)
             self._merged[key] = merged
         all_args = list(p.args) + list(args)
         all_kws = {**dict(p.kws), **kws}
@@ -93,10 +98,7 @@ def _joins_elsewhere(p: Partial, node: ast.Call) -> bool:
     api = catalog.lookup(p.target) if isinstance(p.target, str) else None
     if api is None:
         return all(_written_constant(a) for a in node.args + [k.value for k in node.keywords])
-    # the tensor and the training flag are values to follow, not fix targets
-    kept = {k: v for k, v in api.roles.items() if k not in ("input", "training")}
-    read = {v for v in kept.values() if isinstance(v, str)}
-    read |= {api.params[v] for v in kept.values() if type(v) is int and v < len(api.params)}
+    read = catalog.read_params(api)
     first = len(p.call.args) - 1  # the partial's own positions come first
     for i, a in enumerate(node.args):
         param = api.params[first + i] if first + i < len(api.params) else None

@@ -135,7 +135,11 @@ class Records:
         b = bind(api.params, call, [None] * len(call.args), {})
         center = b.node(api.roles["center"])
         if center is None and b.star_kwargs:
-            return
+            # ``BatchNormalization(**kwargs)``: centers unless a dict it reads says otherwise
+            spread = self.interp.formats.spread_arg(call, api.roles["center"], frame)
+            if spread is None:
+                return
+            center = spread[0]
         # one site per conv that feeds it: two helpers' convs into one batch-norm helper are two findings
         self.interp.record(
             "conv_bias", call, x, frame, bias_of=x.bias_of, center=center, api=api.name, vary=id(x.bias_of[1])

@@ -308,6 +308,9 @@ class ClassInfo:
     # hands its arguments on with ``super().__init__(axis=1, ...)``: that
     # catalog layer, built by that call
     forwards_to: str | None = None
+    # the catalog layer the class behaves as, whatever a call passes: it
+    # renames it, or hands its ``**kwargs`` on and sets nothing a rule reads
+    stands_for: str | None = None
     _stored: set | None = field(default=None, repr=False)  # the attributes its methods assign on self
 
     def attr(self, name: str, default=None):

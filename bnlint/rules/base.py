@@ -35,16 +35,20 @@ class RuleContext:
         site=None,
         layouts=(),
         module=None,
+        at_conv=False,
     ) -> Diagnostic:
         """A finding at ``node`` (in ``module``, by default this one).
         ``site`` and the wrong ``layouts`` give its trail: the conv, and
-        the calls that carried its output into a helper."""
+        the calls that carried its output into a helper.  ``at_conv``: the
+        finding is the conv itself, which no caller calls (its message
+        names none)."""
         module = module if module is not None else self.module
         source = module.source if module is not None and module.source is not None else self.source
         path = module.path if module is not None else source.path
         related, feeders, caller = (), (), None
         if site is not None and self.session is not None:
             related, feeders, caller = self._trail(site, layouts, path)
+            caller = None if at_conv else caller
         return Diagnostic(
             code, message, path, source.span(node), fix, related=related, feeders=feeders, caller=caller
         )

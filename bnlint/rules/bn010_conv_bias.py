@@ -48,7 +48,9 @@ class RedundantConvBias(Rule):
                 )
                 edit = Replace(span, module.source.segment(kept))
                 fix = Fix("Drop the redundant bias", (edit,), "unsafe")
-                out.append(ctx.diagnostic(self.code, conv, message, fix, site=site, module=module))
+                out.append(
+                    ctx.diagnostic(self.code, conv, message, fix, site=site, module=module, at_conv=True)
+                )
                 continue
             shown = module.source.segment(conv.func)
             message = (
@@ -67,5 +69,5 @@ class RedundantConvBias(Rule):
                 name, code = _FIXES[how]
                 edit = SetArg(span, name, code)
             fix = Fix("Drop the redundant bias", (edit,), "unsafe") if edit else None
-            out.append(ctx.diagnostic(self.code, conv, message, fix, site=site, module=module))
+            out.append(ctx.diagnostic(self.code, conv, message, fix, site=site, module=module, at_conv=True))
         return out
